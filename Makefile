@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: EUPL-1.2
+# smimewatch: GNU make. `make`, `make check`, `make demo`, `make install`, `make clean`.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR   ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+CATALOGDIR ?= /usr/lib/systemd/catalog
+
+BUILD     ?= build
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARNINGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+PKGS      := openssl ldap libsystemd inih jansson
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llber
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSMIMEWATCH_VERSION='"$(VERSION)"' -Iinclude \
+             $(WARNINGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+SRC       := $(wildcard src/*.c)
+LIB_OBJ   := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(filter-out src/main.c,$(SRC)))
+TESTLIB_SRC := $(wildcard tests/lib/*.c)
+TESTLIB_OBJ := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%.o,$(TESTLIB_SRC))
+TEST_SRC  := $(wildcard tests/check_*.c)
+TEST_BIN  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.SECONDARY:
+.PHONY: all check check-plain check-san test deps demo install uninstall clean
+
+all: $(BUILD)/smimewatch
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libsmimewatch.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/smimewatch: $(BUILD)/obj/main.o $(BUILD)/libsmimewatch.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/lib/%.o: tests/lib/%.c $(wildcard tests/lib/*.h include/*.h) | $(BUILD)/tests/lib
+	$(CC) $(ALL_CFLAGS) -Itests/lib $(shell pkg-config --cflags check) -c -o $@ $<
+
+$(BUILD)/tests/check_%: tests/check_%.c $(TESTLIB_OBJ) $(BUILD)/libsmimewatch.a $(wildcard tests/lib/*.h)
+	$(CC) $(ALL_CFLAGS) -Itests/lib $(shell pkg-config --cflags check) $(ALL_LDFLAGS) \
+	    -o $@ $< $(TESTLIB_OBJ) $(BUILD)/libsmimewatch.a $(PKG_LIBS) $(CHECK_LIBS)
+
+$(BUILD)/obj $(BUILD)/tests/lib:
+	mkdir -p $@
+
+# The tests find the binary, the sources and the data through these.
+test: $(BUILD)/smimewatch $(TEST_BIN)
+	@SMIMEWATCH_BIN=$(abspath $(BUILD)/smimewatch) SMIMEWATCH_SRCDIR=$(CURDIR) \
+	    tests/run-tests $(TEST_BIN)
+
+# Everything twice: an ordinary build, then one under ASan and UBSan.
+check: deps
+	$(MAKE) test
+	$(MAKE) BUILD=build-san SANFLAGS="$(SAN)" CFLAGS="-O1 -g" test
+
+check-plain: deps
+	$(MAKE) test
+
+deps:
+	@.ci/deps build
+
+demo: deps
+	@.ci/deps demo
+	$(MAKE) all
+	@SMIMEWATCH_BIN=$(abspath $(BUILD)/smimewatch) tests/demo
+
+install: $(BUILD)/smimewatch
+	install -D -m 0755 $(BUILD)/smimewatch $(DESTDIR)$(SBINDIR)/smimewatch
+	install -D -m 0644 conf/smimewatch.conf $(DESTDIR)$(SYSCONFDIR)/smimewatch/smimewatch.conf.example
+	for m in man/*.[0-9]; do install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	if [ -f systemd/smimewatch.service ]; then \
+	    sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/smimewatch.service > $(BUILD)/smimewatch.service && \
+	    install -D -m 0644 $(BUILD)/smimewatch.service $(DESTDIR)$(UNITDIR)/smimewatch.service; fi
+	for c in systemd/*.catalog; do [ -f "$$c" ] && install -D -m 0644 $$c $(DESTDIR)$(CATALOGDIR)/$${c##*/}; done; true
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/smimewatch $(DESTDIR)$(UNITDIR)/smimewatch.service
+	rm -f $(DESTDIR)$(CATALOGDIR)/smimewatch*.catalog $(DESTDIR)$(MANDIR)/man*/smimewatch*
+
+clean:
+	rm -rf build build-san

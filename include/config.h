@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* The configuration file (INTERFACE.md, "Configuration"), parsed into a
+ * fresh struct that is thrown away whole on any error, so that a reload
+ * can never leave a half-applied configuration behind. */
+#ifndef SMIMEWATCH_CONFIG_H
+#define SMIMEWATCH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_DEFAULT_PATH "/etc/smimewatch/smimewatch.conf"
+
+enum cfg_scope { CFG_SCOPE_BASE, CFG_SCOPE_ONE, CFG_SCOPE_SUB };
+
+struct cfg_service {
+        uint64_t interval_usec;         /* default 6h, at least 10s */
+        int warn_days;                  /* default 30 */
+        int critical_days;              /* default 7, not above warn_days */
+        uint64_t realert_usec;          /* default 24h */
+        char *mailbox_list;             /* NULL when unset */
+};
+
+struct cfg_pki {
+        char *trust_anchors;            /* required */
+        char *intermediates;            /* NULL when unset */
+        char **crls;                    /* n_crls paths */
+        size_t n_crls;
+        bool revocation;                /* "crl" (default): true; "off": false */
+        char **require_policy;          /* dotted OIDs; n_require_policy == 0: none */
+        size_t n_require_policy;
+        unsigned min_rsa_bits;          /* default 3000 */
+        unsigned min_ec_bits;           /* default 256 */
+};
+
+struct cfg_directory {
+        bool configured;                /* the file has a [directory] section */
+        char **uris;                    /* n_uris, in order */
+        size_t n_uris;
+        char *base;
+        enum cfg_scope scope;           /* default sub */
+        char *filter;                   /* default "(mail=%s)", exactly one %s */
+        char *bind_dn;                  /* NULL: anonymous */
+        char *password_file;            /* resolved path; NULL when anonymous */
+        bool starttls;
+        char *tls_ca_file;              /* NULL: the system store */
+        uint64_t timeout_usec;          /* default 10s */
+};
+
+struct cfg_mailbox {
+        char *address;
+        char *certificates;             /* NULL when unset */
+        int warn_days;                  /* resolved: the override or [service] */
+        int critical_days;
+        char *origin;                   /* "FILE:LINE" where it was configured */
+};
+
+struct cfg {
+        char *path;
+        struct cfg_service service;
+        struct cfg_pki pki;
+        struct cfg_directory directory;
+        unsigned require_usages;        /* USAGE_ bits; default both */
+        struct cfg_mailbox *mailboxes;  /* sections first, then mailbox_list */
+        size_t n_mailboxes;
+};
+
+enum cfg_need {
+        CFG_NEED_PKI,                   /* --check-cert: [pki] alone is enough */
+        CFG_NEED_DIRECTORY,             /* --verify and the service */
+};
+
+/* Parses path. On success *ret is a new configuration and 0 is returned.
+ * Otherwise nothing is returned in *ret, *errors holds every problem found,
+ * one "FILE:LINE: what is wrong" per line (caller frees), and the result is
+ * -EINVAL for a wrong configuration or -errno when the file cannot be read.
+ * A password file that others can read, a password sent over an
+ * unencrypted connection and an unreadable mailbox_list are errors too. */
+int cfg_load(const char *path, enum cfg_need need, struct cfg **ret, char **errors);
+void cfg_free(struct cfg *c);
+
+/* The configured mailbox with this address (compared as util_address_equal). */
+const struct cfg_mailbox *cfg_find_mailbox(const struct cfg *c, const char *address);
+
+/* Reads the bind password (first line, without its newline) from
+ * password_file, refusing a file that others can read. 0 or -errno; *err
+ * explains (caller frees). The caller wipes and frees *ret. */
+int cfg_read_password(const struct cfg_directory *d, char **ret, char **err);
+
+#endif

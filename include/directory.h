@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* The LDAP directory of [directory]: one connection per cycle, searches
+ * pipelined over it, certificate values handed back undecoded. */
+#ifndef SMIMEWATCH_DIRECTORY_H
+#define SMIMEWATCH_DIRECTORY_H
+
+#include <stddef.h>
+
+struct cfg_directory;
+struct dir;
+
+struct dir_value {
+        char *attribute;                /* "userCertificate;binary" | "userSMIMECertificate" */
+        unsigned char *data;
+        size_t len;
+};
+
+struct dir_entry {
+        char *dn;                       /* as the server sent it (untrusted, unescaped) */
+        struct dir_value *values;
+        size_t n_values;
+};
+
+struct dir_answer {
+        int error;                      /* 0, or negative when this search failed */
+        char *reason;                   /* why, when error */
+        struct dir_entry *entries;
+        size_t n_entries;
+};
+
+/* Connects and binds, trying each URI in order, with TLS verified and
+ * every step bounded by the configured timeout. 0, or negative with
+ * *reason naming the URI and what failed (TLS, bind, timeout; caller frees). */
+int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason);
+
+/* Searches for every address, keeping many searches outstanding at once;
+ * answers[i] belongs to addresses[i] (the caller zeroes the array). A
+ * failure of a single search is reported in its answer; a failure of the
+ * connection returns negative with *reason, and the answers are then
+ * meaningless (free them all). */
+int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
+               struct dir_answer *answers, char **reason);
+
+void dir_answer_free(struct dir_answer *a);     /* the contents */
+void dir_close(struct dir *d);                  /* unbinds; NULL is fine */
+
+#endif

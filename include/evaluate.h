@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* The verdict on one certificate: RFC 5280 path validation with
+ * revocation, usages, address match, validity, key and signature
+ * strength, each finding a certificate-level problem (INTERFACE.md). */
+#ifndef SMIMEWATCH_EVALUATE_H
+#define SMIMEWATCH_EVALUATE_H
+
+#include <stdbool.h>
+#include <time.h>
+#include <openssl/x509.h>
+
+#include "problem.h"
+
+struct pki;
+
+enum cert_source { CERT_SOURCE_DIRECTORY, CERT_SOURCE_FILE };
+enum rev_status { REV_GOOD, REV_REVOKED, REV_UNKNOWN, REV_OFF };
+
+const char *cert_source_name(enum cert_source s);   /* "directory" | "file" */
+const char *rev_status_name(enum rev_status s);     /* "good" | ... | "off" */
+
+struct cert_result {
+        enum cert_source source;
+        char *attribute;        /* directory attribute; NULL for a file */
+        char *origin;           /* entry DN or file path, escaped, for messages */
+        X509 *x509;             /* owned; NULL when unparsable */
+        char *subject;          /* RFC 2253, UTF-8, escaped; NULL when unparsable */
+        char *issuer;
+        char *serial;           /* upper-case hex */
+        char sha256[65];        /* of the DER (of the raw value when unparsable) */
+        time_t not_before;
+        time_t not_after;
+        long days_left;         /* whole days from the evaluation time to not_after */
+        char key[32];           /* "RSA-3072", "EC-P256", "DSA-1024", "ED25519" */
+        unsigned usages;        /* USAGE_ bits key usage and EKU permit */
+        bool path_valid;        /* strict RFC 5280 verdict incl. revocation */
+        char *path_error;       /* why not, when !path_valid */
+        enum rev_status revocation;
+        unsigned usable_for;    /* USAGE_ bits after every check */
+        struct problem_list problems;
+};
+
+/* Evaluates cert (the result takes its own reference) with untrusted as
+ * extra intermediates (may be NULL), at time now; address is the mailbox
+ * to match or NULL to skip the address check. Problems never make this
+ * fail: they end up in out->problems. 0 or -ENOMEM. */
+int eval_cert(const struct pki *pki, X509 *cert, STACK_OF(X509) *untrusted,
+              const char *address, time_t now, struct cert_result *out);
+
+/* Fills out for a value that could not be decoded: CERT_UNPARSABLE with
+ * why, sha256 of the raw bytes, every other field empty. 0 or -ENOMEM. */
+int eval_unparsable(const unsigned char *data, size_t len, const char *why,
+                    struct cert_result *out);
+
+void cert_result_free(struct cert_result *r);  /* the contents; r may be NULL */
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* The PKI side of [pki]: trust anchors, untrusted intermediates and CRLs,
+ * loaded once per configuration and shared read-only by every
+ * evaluation, and the decoding of certificate files and directory values. */
+#ifndef SMIMEWATCH_PKI_H
+#define SMIMEWATCH_PKI_H
+
+#include <stddef.h>
+#include <openssl/x509.h>
+
+struct cfg_pki;
+struct pki;
+
+/* Loads everything [pki] names (PEM or DER; files or directories of
+ * files). 0, or negative with *err saying which path and why (caller
+ * frees): a trust_anchors path without any certificate is an error. */
+int pki_load(const struct cfg_pki *settings, struct pki **ret, char **err);
+void pki_free(struct pki *p);
+const struct cfg_pki *pki_settings(const struct pki *p);
+
+/* Decodes one certificate container: a DER certificate, a DER PKCS#7
+ * (certs-only or signed data), or PEM holding certificates or a PKCS#7.
+ * The first certificate is the subject. 0 with a non-empty stack, or
+ * -EBADMSG with *why saying what was wrong (caller frees). */
+int pki_decode(const unsigned char *data, size_t len, STACK_OF(X509) **ret, char **why);
+
+/* Reads path (at most UTIL_MAX_FILE_SIZE, refused unread when larger) and
+ * decodes it. -errno when it cannot be read (-EFBIG when too large),
+ * -EBADMSG when it holds no certificate; *why explains (caller frees). */
+int pki_read_file(const char *path, STACK_OF(X509) **ret, char **why);
+
+#endif

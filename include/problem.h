@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* Statuses, usages and problem codes: the vocabulary of every verdict. */
+#ifndef SMIMEWATCH_PROBLEM_H
+#define SMIMEWATCH_PROBLEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Values are the exit statuses of --verify and --check-cert. */
+enum sw_status { SW_OK = 0, SW_WARNING = 1, SW_CRITICAL = 2, SW_UNKNOWN = 3 };
+
+#define SW_STATUS_COUNT 4
+
+const char *sw_status_name(enum sw_status s);
+/* The overall status: critical beats unknown beats warning beats ok. */
+enum sw_status sw_status_worse(enum sw_status a, enum sw_status b);
+
+enum usage { USAGE_ENCRYPTION = 1u << 0, USAGE_SIGNATURE = 1u << 1 };
+#define USAGE_ALL (USAGE_ENCRYPTION | USAGE_SIGNATURE)
+
+/* "encryption" or "signature" for a single bit, NULL otherwise. */
+const char *usage_name(unsigned usage);
+
+enum problem_code {
+        /* mailbox level */
+        PROBLEM_DIRECTORY_UNREACHABLE,
+        PROBLEM_MAILBOX_NOT_FOUND,
+        PROBLEM_MAILBOX_AMBIGUOUS,
+        PROBLEM_ENCRYPTION_CERT_MISSING,
+        PROBLEM_SIGNATURE_CERT_MISSING,
+        PROBLEM_CERT_EXPIRING,
+        PROBLEM_STALE_CERT_PUBLISHED,
+        /* both levels */
+        PROBLEM_REVOCATION_UNKNOWN,
+        PROBLEM_CERT_WEAK_KEY,
+        PROBLEM_CERT_SUBJECT_EMAIL_ONLY,
+        /* certificate level */
+        PROBLEM_CERT_UNPARSABLE,
+        PROBLEM_CERT_EXPIRED,
+        PROBLEM_CERT_NOT_YET_VALID,
+        PROBLEM_CERT_UNTRUSTED,
+        PROBLEM_CERT_REVOKED,
+        PROBLEM_CERT_ADDRESS_MISMATCH,
+        PROBLEM_CERT_WRONG_USAGE,
+        PROBLEM_CERT_WEAK_SIGNATURE,
+        PROBLEM_CERT_POLICY_MISMATCH,
+        PROBLEM_CODE_COUNT
+};
+
+/* The exact name of INTERFACE.md, e.g. "CERT_EXPIRING". */
+const char *problem_code_name(enum problem_code code);
+/* Inverse of problem_code_name(); -1 when unknown. */
+int problem_code_from_name(const char *name);
+
+struct problem {
+        enum problem_code code;
+        enum sw_status level;
+        unsigned usage;         /* one USAGE_ bit, or 0 */
+        bool has_days_left;
+        long days_left;
+        int cert;               /* index into the owner's certificates, or -1 */
+        char *message;          /* one readable line; untrusted parts already escaped */
+};
+
+struct problem_list {
+        struct problem *items;
+        size_t n;
+};
+
+/* Appends a problem (usage 0, cert -1, no days) and returns it for the
+ * caller to refine; NULL when out of memory. */
+struct problem *problem_add(struct problem_list *l, enum problem_code code,
+                            enum sw_status level, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+bool problem_list_has(const struct problem_list *l, enum problem_code code);
+enum sw_status problem_list_worst(const struct problem_list *l);
+void problem_list_free(struct problem_list *l);
+
+#endif

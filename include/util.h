@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* Small helpers shared by every module: durations, times, files, escaping. */
+#ifndef SMIMEWATCH_UTIL_H
+#define SMIMEWATCH_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define USEC_PER_SEC UINT64_C(1000000)
+
+/* Largest file smimewatch reads (certificates, CRLs, lists, passwords). */
+#define UTIL_MAX_FILE_SIZE (10u * 1024u * 1024u)
+
+/* "90", "90s", "15m", "6h", "2d" -> microseconds. 0 or -EINVAL. */
+int util_parse_duration(const char *s, uint64_t *ret_usec);
+/* Decimal integer within [min, max]. 0, -EINVAL or -ERANGE. */
+int util_parse_int(const char *s, long min, long max, long *ret);
+/* "YYYY-MM-DD" (midnight UTC) or RFC 3339 ("2026-11-28T20:00:00Z",
+ * "...+01:00", fractions allowed). 0 or -EINVAL. */
+int util_parse_time(const char *s, time_t *ret);
+/* RFC 3339 in UTC, "2026-11-28T20:00:00Z"; buf needs 21 bytes. */
+char *util_format_time(time_t t, char buf[static 21]);
+/* "2026-11-28"; buf needs 11 bytes. */
+char *util_format_date(time_t t, char buf[static 11]);
+/* Whole days from now until t, rounded towards minus infinity. */
+long util_days_until(time_t now, time_t t);
+
+/* Reads a whole regular file of at most max bytes (NUL-terminated as a
+ * convenience). A larger file is refused with -EFBIG without being read;
+ * other failures return -errno. */
+int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len);
+
+/* Copy of untrusted bytes that is safe for a terminal, JSON and the
+ * journal: valid UTF-8 passes, control characters and invalid bytes
+ * become \xNN; at most max_len input bytes are taken ("..." marks a cut).
+ * NULL only when out of memory. */
+char *util_sanitize(const char *s, size_t len, size_t max_len);
+
+/* A plausible mail address: one '@', a non-empty local part without
+ * spaces or control characters, a domain of dot-separated labels. */
+bool util_address_valid(const char *s);
+/* Addresses compare equal: local part exactly, domain case-insensitively. */
+bool util_address_equal(const char *a, const char *b);
+
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void util_hex(const unsigned char *p, size_t n, char *out);
+
+/* strdup that aborts on OOM is not used: callers handle NULL. */
+char *util_strdup0(const char *s); /* NULL stays NULL */
+
+#endif

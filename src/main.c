@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* smimewatch: parses the command line and dispatches to a mode. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "modes.h"
+#include "service.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+        fputs("Usage:\n"
+              "  smimewatch [-c FILE]                  run as a service (foreground)\n"
+              "  smimewatch --verify [ADDRESS...] [-c FILE] [--json] [--at TIME]\n"
+              "  smimewatch --check-cert FILE [--mailbox ADDRESS] [-c FILE] [--json] [--at TIME]\n"
+              "  smimewatch --check-config [-c FILE]\n"
+              "  smimewatch --help | --version\n"
+              "\n"
+              "  -c, --config FILE   configuration (default " CFG_DEFAULT_PATH ")\n"
+              "      --json          print the JSON document instead of the report\n"
+              "      --at TIME       evaluate as of TIME (YYYY-MM-DD or RFC 3339)\n"
+              "\n"
+              "Exit status of --verify and --check-cert: 0 ok, 1 warning, 2 critical,\n"
+              "3 unknown, 64 usage error, 78 configuration error. See smimewatch(8).\n",
+              f);
+}
+
+static int usage_error(const char *what, const char *arg)
+{
+        if (arg)
+                fprintf(stderr, "smimewatch: %s '%s' (try 'smimewatch --help')\n", what, arg);
+        else
+                fprintf(stderr, "smimewatch: %s (try 'smimewatch --help')\n", what);
+        return EXIT_USAGE;
+}
+
+enum mode { MODE_SERVICE, MODE_VERIFY, MODE_CHECK_CERT, MODE_CHECK_CONFIG };
+
+int main(int argc, char **argv)
+{
+        enum { OPT_VERIFY = 256, OPT_CHECK_CERT, OPT_CHECK_CONFIG, OPT_MAILBOX, OPT_JSON, OPT_AT };
+        static const struct option options[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "verify", no_argument, NULL, OPT_VERIFY },
+                { "check-cert", required_argument, NULL, OPT_CHECK_CERT },
+                { "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+                { "mailbox", required_argument, NULL, OPT_MAILBOX },
+                { "json", no_argument, NULL, OPT_JSON },
+                { "at", required_argument, NULL, OPT_AT },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                {}
+        };
+        struct mode_options o = { .config_path = CFG_DEFAULT_PATH };
+        enum mode mode = MODE_SERVICE;
+        int nmodes = 0, c;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":c:hV", options, NULL)) != -1) {
+                switch (c) {
+                case 'c': o.config_path = optarg; break;
+                case OPT_VERIFY: mode = MODE_VERIFY; nmodes++; break;
+                case OPT_CHECK_CERT: mode = MODE_CHECK_CERT; o.cert_file = optarg; nmodes++; break;
+                case OPT_CHECK_CONFIG: mode = MODE_CHECK_CONFIG; nmodes++; break;
+                case OPT_MAILBOX:
+                        if (!util_address_valid(optarg))
+                                return usage_error("malformed address", optarg);
+                        o.mailbox = optarg;
+                        break;
+                case OPT_JSON: o.json = true; break;
+                case OPT_AT:
+                        if (util_parse_time(optarg, &o.at) < 0)
+                                return usage_error("--at wants YYYY-MM-DD or an RFC 3339 time, not", optarg);
+                        o.has_at = true;
+                        break;
+                case 'h': usage(stdout); return 0;
+                case 'V': printf("smimewatch %s\n", SMIMEWATCH_VERSION); return 0;
+                case ':': return usage_error("option needs an argument:", argv[optind - 1]);
+                default: return usage_error("unknown option", argv[optind - 1]);
+                }
+        }
+        if (nmodes > 1)
+                return usage_error("choose one of --verify, --check-cert and --check-config", NULL);
+        if (o.mailbox && mode != MODE_CHECK_CERT)
+                return usage_error("--mailbox goes with --check-cert", NULL);
+        if ((o.json || o.has_at) && mode != MODE_VERIFY && mode != MODE_CHECK_CERT)
+                return usage_error("--json and --at go with --verify or --check-cert", NULL);
+        if (optind < argc && mode != MODE_VERIFY)
+                return usage_error("unexpected argument", argv[optind]);
+        for (int i = optind; i < argc; i++)
+                if (!util_address_valid(argv[i]))
+                        return usage_error("malformed address", argv[i]);
+        o.addresses = argv + optind;
+        o.n_addresses = (size_t)(argc - optind);
+
+        switch (mode) {
+        case MODE_VERIFY: return mode_verify(&o);
+        case MODE_CHECK_CERT: return mode_check_cert(&o);
+        case MODE_CHECK_CONFIG: return mode_check_config(&o);
+        case MODE_SERVICE: break;
+        }
+        return service_run(o.config_path);
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+#include "problem.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const status_names[SW_STATUS_COUNT] = {
+        [SW_OK] = "ok", [SW_WARNING] = "warning",
+        [SW_CRITICAL] = "critical", [SW_UNKNOWN] = "unknown",
+};
+
+static const char *const code_names[PROBLEM_CODE_COUNT] = {
+        [PROBLEM_DIRECTORY_UNREACHABLE] = "DIRECTORY_UNREACHABLE",
+        [PROBLEM_MAILBOX_NOT_FOUND] = "MAILBOX_NOT_FOUND",
+        [PROBLEM_MAILBOX_AMBIGUOUS] = "MAILBOX_AMBIGUOUS",
+        [PROBLEM_ENCRYPTION_CERT_MISSING] = "ENCRYPTION_CERT_MISSING",
+        [PROBLEM_SIGNATURE_CERT_MISSING] = "SIGNATURE_CERT_MISSING",
+        [PROBLEM_CERT_EXPIRING] = "CERT_EXPIRING",
+        [PROBLEM_STALE_CERT_PUBLISHED] = "STALE_CERT_PUBLISHED",
+        [PROBLEM_REVOCATION_UNKNOWN] = "REVOCATION_UNKNOWN",
+        [PROBLEM_CERT_WEAK_KEY] = "CERT_WEAK_KEY",
+        [PROBLEM_CERT_SUBJECT_EMAIL_ONLY] = "CERT_SUBJECT_EMAIL_ONLY",
+        [PROBLEM_CERT_UNPARSABLE] = "CERT_UNPARSABLE",
+        [PROBLEM_CERT_EXPIRED] = "CERT_EXPIRED",
+        [PROBLEM_CERT_NOT_YET_VALID] = "CERT_NOT_YET_VALID",
+        [PROBLEM_CERT_UNTRUSTED] = "CERT_UNTRUSTED",
+        [PROBLEM_CERT_REVOKED] = "CERT_REVOKED",
+        [PROBLEM_CERT_ADDRESS_MISMATCH] = "CERT_ADDRESS_MISMATCH",
+        [PROBLEM_CERT_WRONG_USAGE] = "CERT_WRONG_USAGE",
+        [PROBLEM_CERT_WEAK_SIGNATURE] = "CERT_WEAK_SIGNATURE",
+        [PROBLEM_CERT_POLICY_MISMATCH] = "CERT_POLICY_MISMATCH",
+};
+
+const char *sw_status_name(enum sw_status s)
+{
+        return (unsigned)s < SW_STATUS_COUNT ? status_names[s] : "unknown";
+}
+
+static int status_rank(enum sw_status s)
+{
+        switch (s) {
+        case SW_OK: return 0;
+        case SW_WARNING: return 1;
+        case SW_UNKNOWN: return 2;
+        case SW_CRITICAL: return 3;
+        }
+        return 2;
+}
+
+enum sw_status sw_status_worse(enum sw_status a, enum sw_status b)
+{
+        return status_rank(a) >= status_rank(b) ? a : b;
+}
+
+const char *usage_name(unsigned usage)
+{
+        switch (usage) {
+        case USAGE_ENCRYPTION: return "encryption";
+        case USAGE_SIGNATURE: return "signature";
+        default: return NULL;
+        }
+}
+
+const char *problem_code_name(enum problem_code code)
+{
+        return (unsigned)code < PROBLEM_CODE_COUNT ? code_names[code] : "UNKNOWN";
+}
+
+int problem_code_from_name(const char *name)
+{
+        for (int i = 0; i < PROBLEM_CODE_COUNT; i++)
+                if (strcmp(code_names[i], name) == 0)
+                        return i;
+        return -1;
+}
+
+struct problem *problem_add(struct problem_list *l, enum problem_code code,
+                            enum sw_status level, const char *fmt, ...)
+{
+        struct problem *items, *p;
+        char *msg = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return NULL;
+        items = realloc(l->items, (l->n + 1) * sizeof(*items));
+        if (!items) {
+                free(msg);
+                return NULL;
+        }
+        l->items = items;
+        p = &items[l->n++];
+        *p = (struct problem){ .code = code, .level = level, .cert = -1, .message = msg };
+        return p;
+}
+
+bool problem_list_has(const struct problem_list *l, enum problem_code code)
+{
+        for (size_t i = 0; i < l->n; i++)
+                if (l->items[i].code == code)
+                        return true;
+        return false;
+}
+
+enum sw_status problem_list_worst(const struct problem_list *l)
+{
+        enum sw_status s = SW_OK;
+
+        for (size_t i = 0; i < l->n; i++)
+                s = sw_status_worse(s, l->items[i].level);
+        return s;
+}
+
+void problem_list_free(struct problem_list *l)
+{
+        if (!l)
+                return;
+        for (size_t i = 0; i < l->n; i++)
+                free(l->items[i].message);
+        free(l->items);
+        l->items = NULL;
+        l->n = 0;
+}

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int util_parse_int(const char *s, long min, long max, long *ret)
+{
+        char *end;
+        long v;
+
+        if (!s || !*s || isspace((unsigned char)*s))
+                return -EINVAL;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (*end)
+                return -EINVAL;
+        if (errno == ERANGE || v < min || v > max)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+int util_parse_duration(const char *s, uint64_t *ret_usec)
+{
+        unsigned long long v, mult = 1;
+        char *end;
+
+        if (!s || !isdigit((unsigned char)*s))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno)
+                return -EINVAL;
+        if (*end) {
+                switch (*end) {
+                case 's': mult = 1; break;
+                case 'm': mult = 60; break;
+                case 'h': mult = 3600; break;
+                case 'd': mult = 86400; break;
+                default: return -EINVAL;
+                }
+                if (end[1])
+                        return -EINVAL;
+        }
+        /* Ten years is plenty and keeps every product far from overflow. */
+        if (v > 10ULL * 366 * 86400 / mult)
+                return -EINVAL;
+        *ret_usec = (uint64_t)(v * mult) * USEC_PER_SEC;
+        return 0;
+}
+
+static int parse_digits(const char **p, int n, int *ret)
+{
+        int v = 0;
+
+        for (int i = 0; i < n; i++) {
+                if (!isdigit((unsigned char)(*p)[i]))
+                        return -EINVAL;
+                v = v * 10 + ((*p)[i] - '0');
+        }
+        *p += n;
+        *ret = v;
+        return 0;
+}
+
+int util_parse_time(const char *s, time_t *ret)
+{
+        struct tm tm = { 0 };
+        int y, mo, d, h = 0, mi = 0, sec = 0, off = 0;
+        const char *p = s;
+        time_t t;
+
+        if (!s || parse_digits(&p, 4, &y) < 0 || *p++ != '-' ||
+            parse_digits(&p, 2, &mo) < 0 || *p++ != '-' || parse_digits(&p, 2, &d) < 0)
+                return -EINVAL;
+        if (*p) {
+                if ((*p != 'T' && *p != 't' && *p != ' ') || !*++p ||
+                    parse_digits(&p, 2, &h) < 0 || *p++ != ':' ||
+                    parse_digits(&p, 2, &mi) < 0 || *p++ != ':' ||
+                    parse_digits(&p, 2, &sec) < 0)
+                        return -EINVAL;
+                if (*p == '.') {
+                        p++;
+                        if (!isdigit((unsigned char)*p))
+                                return -EINVAL;
+                        while (isdigit((unsigned char)*p))
+                                p++;
+                }
+                if (*p == 'Z' || *p == 'z') {
+                        p++;
+                } else if (*p == '+' || *p == '-') {
+                        int sign = *p++ == '-' ? -1 : 1, oh, om;
+
+                        if (parse_digits(&p, 2, &oh) < 0 || *p++ != ':' ||
+                            parse_digits(&p, 2, &om) < 0 || oh > 23 || om > 59)
+                                return -EINVAL;
+                        off = sign * (oh * 3600 + om * 60);
+                } else {
+                        return -EINVAL;
+                }
+                if (*p)
+                        return -EINVAL;
+        }
+        if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+                return -EINVAL;
+        tm.tm_year = y - 1900;
+        tm.tm_mon = mo - 1;
+        tm.tm_mday = d;
+        tm.tm_hour = h;
+        tm.tm_min = mi;
+        tm.tm_sec = sec;
+        t = timegm(&tm);
+        /* timegm normalises 2026-02-31 to March: refuse instead. */
+        if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != mo - 1)
+                return -EINVAL;
+        *ret = t - off;
+        return 0;
+}
+
+char *util_format_time(time_t t, char buf[static 21])
+{
+        struct tm tm;
+
+        if (!gmtime_r(&t, &tm) || strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                snprintf(buf, 21, "1970-01-01T00:00:00Z");
+        return buf;
+}
+
+char *util_format_date(time_t t, char buf[static 11])
+{
+        struct tm tm;
+
+        if (!gmtime_r(&t, &tm) || strftime(buf, 11, "%Y-%m-%d", &tm) == 0)
+                snprintf(buf, 11, "1970-01-01");
+        return buf;
+}
+
+long util_days_until(time_t now, time_t t)
+{
+        long long diff = (long long)t - (long long)now;
+
+        return (long)(diff >= 0 ? diff / 86400 : -((-diff + 86399) / 86400));
+}
+
+int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len)
+{
+        unsigned char *buf = NULL;
+        struct stat st;
+        size_t len = 0;
+        int fd, r;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                goto out;
+        }
+        if (S_ISDIR(st.st_mode)) {
+                r = -EISDIR;
+                goto out;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                r = -EINVAL;
+                goto out;
+        }
+        if ((uintmax_t)st.st_size > max) {
+                r = -EFBIG;
+                goto out;
+        }
+        buf = malloc((size_t)st.st_size + 1);
+        if (!buf) {
+                r = -ENOMEM;
+                goto out;
+        }
+        /* Read to EOF but never past max, in case the file grows meanwhile. */
+        for (;;) {
+                ssize_t n;
+
+                if (len == (size_t)st.st_size) {
+                        char extra;
+
+                        n = read(fd, &extra, 1);
+                        if (n > 0) {
+                                r = -EFBIG;
+                                goto out;
+                        }
+                } else {
+                        n = read(fd, buf + len, (size_t)st.st_size - len);
+                }
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        goto out;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+        }
+        buf[len] = 0;
+        *ret = buf;
+        *ret_len = len;
+        buf = NULL;
+        r = 0;
+out:
+        free(buf);
+        close(fd);
+        return r;
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+        size_t len;
+        unsigned cp;
+
+        if (p[0] < 0x80)
+                return 1;
+        if (p[0] >= 0xc2 && p[0] <= 0xdf)
+                len = 2, cp = p[0] & 0x1f;
+        else if (p[0] >= 0xe0 && p[0] <= 0xef)
+                len = 3, cp = p[0] & 0x0f;
+        else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+                len = 4, cp = p[0] & 0x07;
+        else
+                return 0;
+        if (len > n)
+                return 0;
+        for (size_t i = 1; i < len; i++) {
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+                return 0;
+        /* C1 controls and bidirectional overrides can disguise text. */
+        if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+            (cp >= 0x2066 && cp <= 0x2069))
+                return 0;
+        return len;
+}
+
+char *util_sanitize(const char *s, size_t len, size_t max_len)
+{
+        const unsigned char *p = (const unsigned char *)s;
+        size_t n = len < max_len ? len : max_len, o = 0, i = 0;
+        char *out;
+
+        out = malloc(n * 4 + 4);
+        if (!out)
+                return NULL;
+        while (i < n) {
+                size_t l = utf8_len(p + i, n - i);
+
+                if (l == 1 && (p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\'))
+                        l = 0;
+                if (l == 0) {
+                        o += (size_t)sprintf(out + o, "\\x%02x", p[i]);
+                        i++;
+                        continue;
+                }
+                memcpy(out + o, p + i, l);
+                o += l;
+                i += l;
+        }
+        if (len > max_len) {
+                memcpy(out + o, "...", 3);
+                o += 3;
+        }
+        out[o] = 0;
+        return out;
+}
+
+bool util_address_valid(const char *s)
+{
+        const char *at, *p, *label;
+
+        if (!s || strlen(s) > 254)
+                return false;
+        at = strchr(s, '@');
+        if (!at || at == s || strchr(at + 1, '@') || at - s > 64)
+                return false;
+        for (p = s; p < at; p++)
+                if ((unsigned char)*p <= 0x20 || *p == 0x7f || strchr("\"(),:;<>[\\]", *p))
+                        return false;
+        label = at + 1;
+        if (!*label)
+                return false;
+        for (p = label;; p++) {
+                if (*p == '.' || *p == 0) {
+                        if (p == label || p - label > 63 || label[0] == '-' || p[-1] == '-')
+                                return false;
+                        if (*p == 0)
+                                break;
+                        label = p + 1;
+                } else if (!isalnum((unsigned char)*p) && *p != '-') {
+                        return false;
+                }
+        }
+        return true;
+}
+
+bool util_address_equal(const char *a, const char *b)
+{
+        const char *at_a = strrchr(a, '@'), *at_b = strrchr(b, '@');
+
+        if (!at_a || !at_b || at_a - a != at_b - b)
+                return false;
+        return memcmp(a, b, (size_t)(at_a - a)) == 0 && strcasecmp(at_a, at_b) == 0;
+}
+
+void util_hex(const unsigned char *p, size_t n, char *out)
+{
+        static const char digits[] = "0123456789abcdef";
+
+        for (size_t i = 0; i < n; i++) {
+                out[2 * i] = digits[p[i] >> 4];
+                out[2 * i + 1] = digits[p[i] & 15];
+        }
+        out[2 * n] = 0;
+}
+
+char *util_strdup0(const char *s)
+{
+        return s ? strdup(s) : NULL;
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "problem.h"
+#include "util.h"
+
+START_TEST(durations)
+{
+        uint64_t u;
+
+        ck_assert_int_eq(util_parse_duration("90", &u), 0);
+        ck_assert_uint_eq(u, 90 * USEC_PER_SEC);
+        ck_assert_int_eq(util_parse_duration("6h", &u), 0);
+        ck_assert_uint_eq(u, 6 * 3600 * USEC_PER_SEC);
+        ck_assert_int_eq(util_parse_duration("2d", &u), 0);
+        ck_assert_uint_eq(u, 2 * 86400 * USEC_PER_SEC);
+        ck_assert_int_eq(util_parse_duration("15m", &u), 0);
+        ck_assert_uint_eq(u, 900 * USEC_PER_SEC);
+        ck_assert_int_eq(util_parse_duration("", &u), -EINVAL);
+        ck_assert_int_eq(util_parse_duration("-1s", &u), -EINVAL);
+        ck_assert_int_eq(util_parse_duration("5w", &u), -EINVAL);
+        ck_assert_int_eq(util_parse_duration("5hh", &u), -EINVAL);
+        ck_assert_int_eq(util_parse_duration("99999999999999999999d", &u), -EINVAL);
+}
+END_TEST
+
+START_TEST(times)
+{
+        char buf[21];
+        time_t t;
+
+        ck_assert_int_eq(util_parse_time("2026-11-28", &t), 0);
+        ck_assert_str_eq(util_format_time(t, buf), "2026-11-28T00:00:00Z");
+        ck_assert_int_eq(util_parse_time("2026-11-28T20:00:00Z", &t), 0);
+        ck_assert_str_eq(util_format_time(t, buf), "2026-11-28T20:00:00Z");
+        ck_assert_int_eq(util_parse_time("2026-11-28T21:30:00.25+01:30", &t), 0);
+        ck_assert_str_eq(util_format_time(t, buf), "2026-11-28T20:00:00Z");
+        ck_assert_int_eq(util_parse_time("2026-02-31", &t), -EINVAL);
+        ck_assert_int_eq(util_parse_time("2026-11-28T20:00:00", &t), -EINVAL);
+        ck_assert_int_eq(util_parse_time("yesterday", &t), -EINVAL);
+        ck_assert_int_eq(util_days_until(0, 86399), 0);
+        ck_assert_int_eq(util_days_until(0, 86400), 1);
+        ck_assert_int_eq(util_days_until(0, -1), -1);
+}
+END_TEST
+
+START_TEST(addresses)
+{
+        ck_assert(util_address_valid("poststelle@lra.example"));
+        ck_assert(util_address_valid("inj*@example.org"));
+        ck_assert(!util_address_valid("no-at.example"));
+        ck_assert(!util_address_valid("a@b@c"));
+        ck_assert(!util_address_valid("a b@c.example"));
+        ck_assert(!util_address_valid("a@-c.example"));
+        ck_assert(!util_address_valid("a@c..example"));
+        ck_assert(!util_address_valid("(a)@c.example"));
+        ck_assert(util_address_equal("Post@LRA.example", "Post@lra.EXAMPLE"));
+        ck_assert(!util_address_equal("post@lra.example", "Post@lra.example"));
+}
+END_TEST
+
+START_TEST(sanitize)
+{
+        char *s = util_sanitize("a\x1b[31mb\xff\\\xc3\xa4", 11, 100);
+
+        ck_assert_str_eq(s, "a\\x1b[31mb\\xff\\x5c\xc3\xa4");
+        free(s);
+        s = util_sanitize("abcdef", 6, 3);
+        ck_assert_str_eq(s, "abc...");
+        free(s);
+}
+END_TEST
+
+START_TEST(statuses)
+{
+        struct problem_list l = { 0 };
+
+        ck_assert_int_eq(sw_status_worse(SW_UNKNOWN, SW_CRITICAL), SW_CRITICAL);
+        ck_assert_int_eq(sw_status_worse(SW_UNKNOWN, SW_WARNING), SW_UNKNOWN);
+        ck_assert_int_eq(sw_status_worse(SW_OK, SW_WARNING), SW_WARNING);
+        ck_assert_ptr_nonnull(problem_add(&l, PROBLEM_CERT_WEAK_KEY, SW_WARNING, "key %d", 1024));
+        ck_assert_str_eq(l.items[0].message, "key 1024");
+        ck_assert(problem_list_has(&l, PROBLEM_CERT_WEAK_KEY));
+        ck_assert_int_eq(problem_list_worst(&l), SW_WARNING);
+        problem_list_free(&l);
+        for (int i = 0; i < PROBLEM_CODE_COUNT; i++)
+                ck_assert_int_eq(problem_code_from_name(problem_code_name(i)), i);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("util");
+        TCase *tc = tcase_create("util");
+        SRunner *sr;
+        int failed;
+
+        tcase_add_test(tc, durations);
+        tcase_add_test(tc, times);
+        tcase_add_test(tc, addresses);
+        tcase_add_test(tc, sanitize);
+        tcase_add_test(tc, statuses);
+        suite_add_tcase(s, tc);
+        sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
