@@ -77,6 +77,8 @@ demo: deps
 install: $(BUILD)/smimewatch
 	install -D -m 0755 $(BUILD)/smimewatch $(DESTDIR)$(SBINDIR)/smimewatch
 	install -D -m 0644 conf/smimewatch.conf $(DESTDIR)$(SYSCONFDIR)/smimewatch/smimewatch.conf.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/smimewatch/smimewatch.conf ] || \
+	    install -m 0644 conf/smimewatch.conf $(DESTDIR)$(SYSCONFDIR)/smimewatch/smimewatch.conf
 	for m in man/*.[0-9]; do install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	if [ -f systemd/smimewatch.service ]; then \
 	    sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/smimewatch.service > $(BUILD)/smimewatch.service && \
