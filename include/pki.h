@@ -20,7 +20,8 @@ const struct cfg_pki *pki_settings(const struct pki *p);
 
 /* Decodes one certificate container: a DER certificate, a DER PKCS#7
  * (certs-only or signed data), or PEM holding certificates or a PKCS#7.
- * The first certificate is the subject. 0 with a non-empty stack, or
+ * The first certificate is the subject (in signed data with signers,
+ * the first signer's certificate is put first). 0 with a non-empty stack, or
  * -EBADMSG with *why saying what was wrong (caller frees). */
 int pki_decode(const unsigned char *data, size_t len, STACK_OF(X509) **ret, char **why);
 
@@ -28,5 +29,15 @@ int pki_decode(const unsigned char *data, size_t len, STACK_OF(X509) **ret, char
  * decodes it. -errno when it cannot be read (-EFBIG when too large),
  * -EBADMSG when it holds no certificate; *why explains (caller frees). */
 int pki_read_file(const char *path, STACK_OF(X509) **ret, char **why);
+
+/* For the evaluation (evaluate.c): the store holds the anchors and the
+ * verification flags and policies every X509_STORE_CTX inherits; the
+ * intermediates are untrusted; the CRLs go to X509_STORE_CTX_set0_crls.
+ * All are shared read-only. */
+X509_STORE *pki_store(const struct pki *p);
+STACK_OF(X509) *pki_intermediates(const struct pki *p);
+STACK_OF(X509_CRL) *pki_crls(const struct pki *p);
+/* The X509_V_FLAG_ set that [pki] implies (revocation, policies). */
+unsigned long pki_verify_flags(const struct pki *p);
 
 #endif
