@@ -541,7 +541,9 @@ static int judge_path(const struct pki *pki, const struct vfy_log *log, struct c
 
 /* ---- the certificate itself ---- */
 
-static int describe(X509 *x, time_t now, struct cert_result *out)
+/* The fields that need no verification; *times_ok when both validity
+ * times could be read (else the verifier reports ERROR_IN_CERT_*). */
+static int describe(X509 *x, time_t now, struct cert_result *out, bool *times_ok)
 {
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned md_len = 0;
@@ -553,9 +555,8 @@ static int describe(X509 *x, time_t now, struct cert_result *out)
             !X509_digest(x, EVP_sha256(), md, &md_len) || md_len != 32)
                 return -ENOMEM;
         util_hex(md, md_len, out->sha256);
-        /* An unreadable time is reported by the verifier (ERROR_IN_CERT_*). */
-        asn1_to_time(X509_get0_notBefore(x), &out->not_before);
-        asn1_to_time(X509_get0_notAfter(x), &out->not_after);
+        *times_ok = asn1_to_time(X509_get0_notBefore(x), &out->not_before) &&
+                    asn1_to_time(X509_get0_notAfter(x), &out->not_after);
         out->days_left = util_days_until(now, out->not_after);
         return 0;
 }
@@ -976,19 +977,20 @@ int eval_cert(const struct pki *pki, X509 *cert, STACK_OF(X509) *untrusted,
         STACK_OF(X509) *chain = NULL;
         struct key_facts k;
         int num_untrusted = 0, r;
+        bool times_ok = false;
 
         memset(out, 0, sizeof(*out));
         if (!X509_up_ref(cert))
                 return -ENOMEM;
         out->x509 = cert;
-        r = describe(cert, now, out);
+        r = describe(cert, now, out, &times_ok);
         if (r < 0)
                 goto out;
         key_facts(cert, out, &k);
         r = run_verify(pki, cert, untrusted, now, &log, &chain, &num_untrusted);
         if (r < 0)
                 goto out;
-        r = check_validity(now, out);
+        r = times_ok ? check_validity(now, out) : 0;
         if (r == 0)
                 r = judge_path(pki, &log, out);
         if (r == 0)

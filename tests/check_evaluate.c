@@ -72,6 +72,7 @@ static void build_pkis(void)
                   "$M issue $D ec192 --key ec192\n"
                   "$M issue $D ec384 --key ec384\n"
                   "$M issue $D sha1 --md sha1\n"
+                  "$M ca $D sha1ca --md sha1; $M issue $D viasha1ca --ca sha1ca --key ec256\n"
                   "$M issue $D md5 --md md5 2>/dev/null || true\n"
                   "$M issue $D polok --policy " POLICY_OK "\n"
                   "$M issue $D polbad --policy " POLICY_OTHER "\n"
@@ -516,6 +517,31 @@ START_TEST(policy)
 }
 END_TEST
 
+/* tests/mkpki crl republishes: a stale CRL made current again. Uses
+ * pki2, whose stalecrl CA nothing else looks at. */
+START_TEST(mkpki_crl_republish)
+{
+        struct pki *p = load((struct opts){ .base = dir2 });
+        struct cert_result r;
+
+        ck_assert_int_eq(tl_sh("'%s/tests/mkpki' issue '%s' fresh --ca stalecrl --key ec256",
+                               tl_srcdir(), dir2), 0);
+        eval_in(p, dir2, "fresh.pem", "fresh@test.example", &r);
+        EXPECT(&r, "REVOCATION_UNKNOWN");
+        cert_result_free(&r);
+        pki_free(p);
+
+        ck_assert_int_eq(tl_sh("'%s/tests/mkpki' crl '%s' stalecrl --from -1 --to 30",
+                               tl_srcdir(), dir2), 0);
+        p = load((struct opts){ .base = dir2 });
+        eval_in(p, dir2, "fresh.pem", "fresh@test.example", &r);
+        EXPECT_NONE(&r);
+        ck_assert(r.path_valid);
+        cert_result_free(&r);
+        pki_free(p);
+}
+END_TEST
+
 /* RFC 5280 anchors need not be self-signed: the issuing CA alone may be
  * trusted, and then nobody asks for the root's CRL about it. */
 START_TEST(sub_ca_as_anchor)
@@ -659,6 +685,15 @@ START_TEST(weak_signatures)
         EXPECT(&r, "CERT_WEAK_SIGNATURE");
         expect_message(&r, PROBLEM_CERT_WEAK_SIGNATURE, SW_CRITICAL, "SHA1");
         ck_assert(r.path_valid);        /* OpenSSL accepts it; S/MIME readiness does not */
+        ck_assert_uint_eq(r.usable_for, 0);
+        cert_result_free(&r);
+
+        /* a CA of the chain signed with SHA-1 */
+        eval_name(p, "viasha1ca", "viasha1ca@test.example", &r);
+        EXPECT(&r, "CERT_WEAK_SIGNATURE");
+        expect_message(&r, PROBLEM_CERT_WEAK_SIGNATURE, SW_CRITICAL,
+                       "CA certificate 'CN=Test Verwaltungs-PKI CA sha1ca,O=Test,C=DE' (depth 1) is signed with SHA1");
+        ck_assert(r.path_valid);
         ck_assert_uint_eq(r.usable_for, 0);
         cert_result_free(&r);
 
@@ -990,7 +1025,8 @@ START_TEST(load_directories)
         /* a directory: DER and PEM files count, hidden files and
          * subdirectories do not */
         ck_assert_int_eq(tl_sh("mkdir -p '%s/sub' && openssl x509 -in '%s/anchors.pem' -outform DER "
-                               "-out '%s/root.der' && echo junk > '%s/.hidden'", d, dir, d, d), 0);
+                               "-out '%s/root.der' && echo junk > '%s/.hidden' && "
+                               "cp '%s/anchors.pem' '%s/same-root-again.pem'", d, dir, d, d, dir, d), 0);
         ck_assert_msg(pki_load(&s, &p, &err) == 0, "%s", err);
         ck_assert_ptr_nonnull(pki_settings(p));
         ck_assert_str_eq(pki_settings(p)->trust_anchors, d);
@@ -1052,6 +1088,7 @@ int main(void)
         tcase_add_test(tc, revocation_unknown);
         tcase_add_test(tc, policy);
         tcase_add_test(tc, sub_ca_as_anchor);
+        tcase_add_test(tc, mkpki_crl_republish);
         tcase_add_test(tc, address);
         tcase_add_test(tc, wrong_usage);
         tcase_add_test(tc, weak_keys);
