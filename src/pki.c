@@ -193,17 +193,15 @@ static int decode_pem_block(const char *name, const unsigned char *der, long len
         if (kind == PKI_KIND_CRLS && strcmp(name, PEM_STRING_X509_CRL) == 0) {
                 crl = d2i_X509_CRL(NULL, &p, len);
                 if (!crl || p != der + len)
-                        return fmt_err(why, "invalid CRL in PEM block (%s)", ossl_reason()) < 0
+                        r = fmt_err(why, "invalid CRL in PEM block (%s)", ossl_reason()) < 0
                                 ? -ENOMEM : -EBADMSG;
-                if (!sk_X509_CRL_push(crls, crl)) {
-                        X509_CRL_free(crl);
-                        return -ENOMEM;
-                }
-                return 0;
-        }
-        if (kind != PKI_KIND_CERTS)
-                return 0;
-        if (pem_is_cert(name) || strcmp(name, PEM_STRING_X509_TRUSTED) == 0) {
+                else if (!sk_X509_CRL_push(crls, crl))
+                        r = -ENOMEM;
+                else
+                        crl = NULL;
+        } else if (kind == PKI_KIND_CRLS) {
+                /* anything else in a CRL file is skipped */
+        } else if (pem_is_cert(name) || strcmp(name, PEM_STRING_X509_TRUSTED) == 0) {
                 bool aux = strcmp(name, PEM_STRING_X509_TRUSTED) == 0;
 
                 x = aux ? d2i_X509_AUX(NULL, &p, len) : d2i_X509(NULL, &p, len);
@@ -220,6 +218,7 @@ static int decode_pem_block(const char *name, const unsigned char *der, long len
                 r = decode_der(der, (size_t)len, certs, why);
         }
 out:
+        X509_CRL_free(crl);
         X509_free(x);
         return r;
 }
@@ -531,41 +530,8 @@ static int copy_settings(const struct cfg_pki *s, struct cfg_pki *d)
         return 0;
 }
 
-/* Verification parameters every evaluation inherits from the store. */
-static int set_params(struct pki *p, char **err)
-{
-        const struct cfg_pki *s = &p->settings;
-        X509_VERIFY_PARAM *param = X509_STORE_get0_param(p->store);
-        unsigned long flags = pki_verify_flags(p);
-
-        ASN1_OBJECT *any = NULL;
-
-        if (!X509_VERIFY_PARAM_set_flags(param, flags))
-                return -ENOMEM;
-        /* RFC 5280's default initial-policy-set is {anyPolicy}; OpenSSL needs
-         * it spelled out, or a CA's requireExplicitPolicy finds no user policy. */
-        if (s->n_require_policy == 0) {
-                any = OBJ_nid2obj(NID_any_policy);
-                if (!any || !X509_VERIFY_PARAM_add0_policy(param, OBJ_dup(any)))
-                        return -ENOMEM;
-        }
-        for (size_t i = 0; i < s->n_require_policy; i++) {
-                ASN1_OBJECT *oid = OBJ_txt2obj(s->require_policy[i], 1);
-
-                if (!oid) {
-                        ERR_clear_error();
-                        fmt_err(err, "require_policy: '%s' is not a dotted OID", s->require_policy[i]);
-                        return -EINVAL;
-                }
-                if (!X509_VERIFY_PARAM_add0_policy(param, oid)) {
-                        ASN1_OBJECT_free(oid);
-                        return -ENOMEM;
-                }
-        }
-        return 0;
-}
-
-unsigned long pki_verify_flags(const struct pki *p)
+/* The X509_V_FLAG_ set that [pki] implies. */
+static unsigned long verify_flags(const struct pki *p)
 {
         const struct cfg_pki *s = &p->settings;
         /* Policy processing always runs, as RFC 5280 requires: a CA's
@@ -581,6 +547,36 @@ unsigned long pki_verify_flags(const struct pki *p)
                 flags |= X509_V_FLAG_EXPLICIT_POLICY;
         return flags;
 }
+
+/* Verification parameters every evaluation inherits from the store. */
+static int set_params(struct pki *p, char **err)
+{
+        const struct cfg_pki *s = &p->settings;
+        X509_VERIFY_PARAM *param = X509_STORE_get0_param(p->store);
+        /* RFC 5280's default initial-policy-set is {anyPolicy}; OpenSSL needs
+         * it spelled out, or a CA's requireExplicitPolicy finds no user policy. */
+        static char *any_policy[] = { "2.5.29.32.0" };
+        char **policies = s->n_require_policy ? s->require_policy : any_policy;
+        size_t n = s->n_require_policy ? s->n_require_policy : 1;
+
+        if (!X509_VERIFY_PARAM_set_flags(param, verify_flags(p)))
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                ASN1_OBJECT *oid = OBJ_txt2obj(policies[i], 1);
+
+                if (!oid) {
+                        ERR_clear_error();
+                        fmt_err(err, "require_policy: '%s' is not a dotted OID", policies[i]);
+                        return -EINVAL;
+                }
+                if (!X509_VERIFY_PARAM_add0_policy(param, oid)) {
+                        ASN1_OBJECT_free(oid);
+                        return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
 
 static int load_all(struct pki *p, char **err)
 {

@@ -989,6 +989,12 @@ START_TEST(load_errors)
         ck_assert_msg(strstr(err, "crls") && strstr(err, "garbage.crl") && strstr(err, "no CRL"), "%s", err);
         free(err);
 
+        free(garbage);
+        garbage = tl_write(tmp, "bad-block.crl", "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n");
+        err = load_error(anchors, NULL, garbage);
+        ck_assert_msg(strstr(err, "bad-block.crl") && strstr(err, "invalid CRL"), "%s", err);
+        free(err);
+
         /* a certificate is not a CRL either */
         err = load_error(anchors, NULL, anchors);
         ck_assert_msg(strstr(err, "anchors.pem"), "%s", err);
