@@ -336,7 +336,6 @@ out:
         return r;
 }
 
-
 /* "the certificate" or "CA certificate 'CN=...' (depth 1)" */
 static char *who(const struct vfy_error *e)
 {
