@@ -432,6 +432,7 @@ static int connect_tcp(const struct dir *d, const char *host, int port, int *ret
         struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
         struct addrinfo *res = NULL;
         uint64_t deadline = now_usec() + d->timeout_usec;
+        unsigned user_timeout_ms = (unsigned)(d->timeout_usec / 1000);
         char service[16];
         int fd = -1, r = -EHOSTUNREACH, e;
 
@@ -470,8 +471,8 @@ static int connect_tcp(const struct dir *d, const char *host, int port, int *ret
                 append(why, "cannot connect: %s", strerror(-r));
                 return r;
         }
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
-                         &(unsigned){ (unsigned)(d->timeout_usec / 1000) }, sizeof(unsigned));
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
+                         sizeof(user_timeout_ms));
         *ret = fd;
         return 0;
 }
@@ -511,6 +512,28 @@ static void limit_pdu(struct dir *d)
                 (void)ber_sockbuf_ctrl(sb, LBER_SB_OPT_SET_MAX_INCOMING, &max);
 }
 
+/* A local socket without TLS: libldap connects, bounded by the network
+ * timeout (a full listen backlog would block). */
+static int connect_ldapi(struct dir *d, const struct cfg_directory *c, const char *uri,
+                         char **why)
+{
+        struct timeval tv = usec_to_tv(d->timeout_usec);
+        int rc = ldap_initialize(&d->ld, uri);
+
+        if (rc != LDAP_SUCCESS) {
+                d->ld = NULL;
+                return fail(d, rc, false, "cannot connect", why);
+        }
+        if (set_options(d, c, false) < 0 ||
+            ldap_set_option(d->ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) != LDAP_OPT_SUCCESS)
+                return fail(d, LDAP_LOCAL_ERROR, false, "cannot set up libldap", why);
+        rc = ldap_connect(d->ld);
+        if (rc != LDAP_SUCCESS)
+                return fail(d, rc, false, "cannot connect", why);
+        limit_pdu(d);
+        return 0;
+}
+
 /* The handle for uri, connected; ldaps:// with TLS set up. */
 static int connect_uri(struct dir *d, const struct cfg_directory *c, const char *uri,
                        enum transport t, const char *host, int port, char **why)
@@ -518,21 +541,8 @@ static int connect_uri(struct dir *d, const struct cfg_directory *c, const char 
         bool fired;
         int fd = -1, rc, r;
 
-        if (t == T_LDAPI) {
-                /* A local socket: libldap connects, and cannot hang doing so. */
-                rc = ldap_initialize(&d->ld, uri);
-                if (rc != LDAP_SUCCESS) {
-                        d->ld = NULL;
-                        return fail(d, rc, false, "cannot connect", why);
-                }
-                if (set_options(d, c, false) < 0)
-                        return fail(d, LDAP_LOCAL_ERROR, false, "cannot set up libldap", why);
-                rc = ldap_connect(d->ld);
-                if (rc != LDAP_SUCCESS)
-                        return fail(d, rc, false, "cannot connect", why);
-                limit_pdu(d);
-                return 0;
-        }
+        if (t == T_LDAPI)
+                return connect_ldapi(d, c, uri, why);
         r = connect_tcp(d, host, port, &fd, why);
         if (r < 0)
                 return r;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* The directory module against a real slapd (tests/slapd-ctl). */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -485,12 +486,14 @@ START_TEST(scopes)
 }
 END_TEST
 
-START_TEST(ldapi_anonymous)
+/* ldapi:// is local: anonymous, and a password may go over it. */
+START_TEST(ldapi)
 {
         struct cfg_directory c;
         char *u[] = { srv.ldapi_url, NULL };
         struct dir *d;
         struct dir_answer a;
+        char *reason;
 
         dcfg(&c, u);
         d = open_ok(&c);
@@ -498,6 +501,17 @@ START_TEST(ldapi_anonymous)
         ck_assert_uint_eq(a.n_entries, 1);
         dir_answer_free(&a);
         dir_close(d);
+        c.bind_dn = READER;
+        c.password_file = password_file(READER_PW);
+        d = open_ok(&c);
+        dir_close(d);
+        free(c.password_file);
+        c.bind_dn = NULL;
+        c.password_file = NULL;
+        u[0] = "ldapi://%2Fnonexistent%2Fldapi";
+        reason = open_fails(&c, NULL);
+        ck_assert_msg(strstr(reason, "cannot connect"), "%s", reason);
+        free(reason);
 }
 END_TEST
 
@@ -666,6 +680,27 @@ START_TEST(starttls_right_and_wrong_ca)
 }
 END_TEST
 
+/* ldaps:// to a port that speaks plain LDAP. */
+START_TEST(ldaps_to_plain_port)
+{
+        struct cfg_directory c;
+        char uri[80];
+        char *u[] = { uri, NULL };
+        char *reason;
+        double t0 = now_s();
+
+        snprintf(uri, sizeof(uri), "ldaps://%s", srv.ldap_url + strlen("ldap://"));
+        dcfg(&c, u);
+        c.tls_ca_file = tls_file("ca.pem");
+        reason = open_fails(&c, NULL);
+        fprintf(stderr, "ldaps to plain: %s\n", reason);
+        ck_assert_msg(now_s() - t0 < 2, "took %.1f s", now_s() - t0);
+        ck_assert_msg(strstr(reason, "TLS handshake failed"), "%s", reason);
+        free(reason);
+        free(c.tls_ca_file);
+}
+END_TEST
+
 START_TEST(first_dead_second_alive)
 {
         struct cfg_directory c;
@@ -698,6 +733,49 @@ START_TEST(all_dead)
                       strstr(reason, "cannot connect") && strstr(reason, "; "), "%s", reason);
         fprintf(stderr, "all dead: %s\n", reason);
         free(reason);
+}
+END_TEST
+
+static int count_fds(void)
+{
+        DIR *dir = opendir("/proc/self/fd");
+        int n = 0;
+
+        ck_assert_ptr_nonnull(dir);
+        while (readdir(dir))
+                n++;
+        closedir(dir);
+        return n;
+}
+
+/* The service opens and closes every cycle: nothing may pile up. */
+START_TEST(no_descriptor_leak)
+{
+        struct cfg_directory c;
+        char dead[64];
+        char *u[] = { dead, srv.ldaps_url, NULL };
+        int before;
+
+        snprintf(dead, sizeof(dead), "ldap://127.0.0.1:%d", tl_dead_port());
+        dcfg(&c, u);
+        before = count_fds();
+        for (int i = 0; i < 20; i++) {
+                struct dir *d = NULL;
+                struct dir_answer a;
+                char *reason = NULL;
+
+                c.tls_ca_file = tls_file(i % 2 ? "ca.pem" : "wrong-ca.pem");
+                if (dir_open(&c, &d, &reason) == 0) {
+                        lookup1(d, "alice@example.org", &a);
+                        ck_assert_uint_eq(a.n_entries, 1);
+                        dir_answer_free(&a);
+                }
+                ck_assert((i % 2 == 1) == (d != NULL));
+                dir_close(d);
+                free(reason);
+                free(c.tls_ca_file);
+        }
+        ck_assert_int_eq(count_fds(), before);
 }
 END_TEST
 
@@ -835,6 +913,22 @@ START_TEST(stopped_server)
 }
 END_TEST
 
+/* A server without TLS refuses StartTLS: that is a failure, not plain text. */
+START_TEST(starttls_unsupported)
+{
+        struct cfg_directory c;
+        char *u[] = { victim.ldap_url, NULL };
+        char *reason;
+
+        dcfg(&c, u);
+        c.starttls = true;
+        reason = open_fails(&c, NULL);
+        fprintf(stderr, "StartTLS unsupported: %s\n", reason);
+        ck_assert_msg(strstr(reason, "StartTLS failed"), "%s", reason);
+        free(reason);
+}
+END_TEST
+
 START_TEST(frozen_server)
 {
         struct cfg_directory c;
@@ -882,7 +976,7 @@ int main(void)
         tcase_add_test(tc, limits);
         tcase_add_test(tc, missing_base_and_referrals);
         tcase_add_test(tc, scopes);
-        tcase_add_test(tc, ldapi_anonymous);
+        tcase_add_test(tc, ldapi);
         tcase_add_test(tc, ldaps_right_ca_with_password);
         tcase_add_test(tc, wrong_password);
         tcase_add_test(tc, password_needs_encryption);
@@ -890,8 +984,10 @@ int main(void)
         tcase_add_test(tc, ldaps_wrong_host);
         tcase_add_test(tc, unreadable_ca_file);
         tcase_add_test(tc, starttls_right_and_wrong_ca);
+        tcase_add_test(tc, ldaps_to_plain_port);
         tcase_add_test(tc, first_dead_second_alive);
         tcase_add_test(tc, all_dead);
+        tcase_add_test(tc, no_descriptor_leak);
         tcase_add_test(tc, hung_ldap);
         tcase_add_test(tc, hung_ldaps);
         tcase_add_test(tc, hung_starttls);
@@ -906,6 +1002,7 @@ int main(void)
         tcase_set_timeout(tv, 30);
         tcase_add_test(tv, stopped_server);
         tcase_add_test(tv, frozen_server);
+        tcase_add_test(tv, starttls_unsupported);
         suite_add_tcase(s, tv);
 
         sr = srunner_create(s);
