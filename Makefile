@@ -17,9 +17,9 @@ PKGS      := openssl ldap libsystemd inih jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llber
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSMIMEWATCH_VERSION='"$(VERSION)"' -Iinclude \
+ALL_CFLAGS = -std=c11 -pthread -D_GNU_SOURCE -DSMIMEWATCH_VERSION='"$(VERSION)"' -Iinclude \
              $(WARNINGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
-ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -pthread
 
 SRC       := $(wildcard src/*.c)
 LIB_OBJ   := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(filter-out src/main.c,$(SRC)))

@@ -47,7 +47,6 @@
 /* Searches outstanding at once. OpenLDAP closes an anonymous connection
  * with more than 100 pending requests (conn_max_pending). */
 #define DIR_WINDOW 64
-#define DIR_MAX_PASSWORD 4096
 /* Largest message accepted from the server: one entry with every value at
  * its limit fits many times over; anything bigger ends the connection
  * before libldap buffers it. */
@@ -125,64 +124,6 @@ static char *error_text(LDAP *ld, int rc)
         ldap_memfree(diag);
         free(clean);
         return s;
-}
-
-/* A stand-in for cfg_read_password() until config.c provides it: the same
- * contract (first line of password_file without its newline, a file that
- * others can read is refused; *err explains; the caller wipes *ret). */
-static int dir_read_password(const struct cfg_directory *c, char **ret, char **err)
-{
-        char buf[DIR_MAX_PASSWORD + 1];
-        struct stat st;
-        size_t len = 0;
-        int fd = -1, r;
-
-        if (!c->password_file) {
-                append(err, "bind_dn is set but no password_file");
-                return -EINVAL;
-        }
-        fd = open(c->password_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0 || fstat(fd, &st) < 0) {
-                r = -errno;
-                append(err, "password_file '%s': %s", c->password_file, strerror(-r));
-                goto out;
-        }
-        if (!S_ISREG(st.st_mode) || (st.st_mode & S_IRWXO)) {
-                r = S_ISREG(st.st_mode) ? -EPERM : -EINVAL;
-                append(err, "password_file '%s': %s", c->password_file,
-                       S_ISREG(st.st_mode) ? "others may read it (chmod o-rwx)"
-                                           : "not a regular file");
-                goto out;
-        }
-        for (;;) {
-                ssize_t n = read(fd, buf + len, sizeof(buf) - len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        append(err, "password_file '%s': %s", c->password_file, strerror(-r));
-                        goto out;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len == sizeof(buf)) {
-                        r = -EFBIG;
-                        append(err, "password_file '%s': longer than %d bytes", c->password_file,
-                               DIR_MAX_PASSWORD);
-                        goto out;
-                }
-        }
-        buf[len] = 0;
-        buf[strcspn(buf, "\r\n")] = 0;
-        *ret = strdup(buf);
-        r = *ret ? 0 : -ENOMEM;
-out:
-        explicit_bzero(buf, sizeof(buf));
-        if (fd >= 0)
-                close(fd);
-        return r;
 }
 
 static int conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr,
@@ -662,9 +603,8 @@ int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason)
         d = dir_new(c);
         if (!d)
                 return -ENOMEM;
-        /* TODO(config): cfg_read_password() once config.c provides it. */
         if (c->bind_dn) {
-                r = dir_read_password(c, &password, reason);
+                r = cfg_read_password(c, &password, reason);
                 if (r < 0)
                         goto out;
         }

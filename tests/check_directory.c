@@ -580,7 +580,7 @@ START_TEST(password_needs_encryption)
         /* A password file others can read is refused. */
         ck_assert_int_eq(chmod(c.password_file, 0644), 0);
         reason = open_fails(&c, &r);
-        ck_assert_msg(strstr(reason, "password_file"), "%s", reason);
+        ck_assert_msg(strstr(reason, "readable by others"), "%s", reason);
         free(reason);
         free(c.tls_ca_file);
         free(c.password_file);
