@@ -37,6 +37,22 @@ static int usage_error(const char *what, const char *arg)
         return EXIT_USAGE;
 }
 
+/* getopt leaves optind on a cluster like "-xc" until its last letter, so
+ * argv[optind - 1] names the option only for long options; optopt names
+ * an unknown letter. It is 0 for an unknown long option and the option's
+ * value for a long option given an argument it does not take ("--json=1",
+ * "--help=1"); an unknown letter is never one of ours. */
+static int unknown_option(char **argv, int ind)
+{
+        char letter[3] = { '-', (char)optopt, 0 };
+
+        if (optopt == 0)
+                return usage_error("unknown option", argv[ind - 1]);
+        if (optopt >= 256 || strchr("chV", optopt))
+                return usage_error("option takes no argument:", argv[ind - 1]);
+        return usage_error("unknown option", letter);
+}
+
 enum mode { MODE_SERVICE, MODE_VERIFY, MODE_CHECK_CERT, MODE_CHECK_CONFIG };
 
 int main(int argc, char **argv)
@@ -79,7 +95,7 @@ int main(int argc, char **argv)
                 case 'h': usage(stdout); return 0;
                 case 'V': printf("smimewatch %s\n", SMIMEWATCH_VERSION); return 0;
                 case ':': return usage_error("option needs an argument:", argv[optind - 1]);
-                default: return usage_error("unknown option", argv[optind - 1]);
+                default: return unknown_option(argv, optind);
                 }
         }
         if (nmodes > 1)
