@@ -13,6 +13,8 @@
 
 enum cfg_scope { CFG_SCOPE_BASE, CFG_SCOPE_ONE, CFG_SCOPE_SUB };
 
+enum cfg_pki_path { CFG_PKI_TRUST_ANCHORS, CFG_PKI_INTERMEDIATES, CFG_PKI_CRLS, CFG_PKI_PATH_KEYS };
+
 struct cfg_service {
         uint64_t interval_usec;         /* default 6h, at least 10s */
         int warn_days;                  /* default 30 */
@@ -31,6 +33,9 @@ struct cfg_pki {
         size_t n_require_policy;
         unsigned min_rsa_bits;          /* default 3000 */
         unsigned min_ec_bits;           /* default 256 */
+        /* "FILE:LINE" of trust_anchors, intermediates and crls (NULL when
+         * not set), so that errors found when loading them can say where. */
+        char *origin[CFG_PKI_PATH_KEYS];
 };
 
 struct cfg_directory {

@@ -970,10 +970,30 @@ static void check_service(struct loader *l)
                          sv->critical_days, sv->warn_days);
 }
 
+static void note_pki_origins(struct loader *l)
+{
+        static const char *const keys[CFG_PKI_PATH_KEYS] = {
+                [CFG_PKI_TRUST_ANCHORS] = "trust_anchors",
+                [CFG_PKI_INTERMEDIATES] = "intermediates",
+                [CFG_PKI_CRLS] = "crls",
+        };
+        const struct seen *s = &l->seen[SEC_PKI];
+
+        for (size_t i = 0; i < CFG_PKI_PATH_KEYS; i++) {
+                unsigned line = key_line(s, SEC_PKI, keys[i]);
+
+                if (line && asprintf(&l->c->pki.origin[i], "%s:%u", l->path, line) < 0) {
+                        l->c->pki.origin[i] = NULL;
+                        l->oom = true;
+                }
+        }
+}
+
 static void check_pki(struct loader *l)
 {
         const struct seen *s = &l->seen[SEC_PKI];
 
+        note_pki_origins(l);
         if (!s->header)
                 error_at(l, 1, "section [pki] is missing (trust_anchors is required)");
         else if (!key_line(s, SEC_PKI, "trust_anchors"))
@@ -1285,6 +1305,8 @@ void cfg_free(struct cfg *c)
                 return;
         free(c->path);
         free(c->service.mailbox_list);
+        for (size_t i = 0; i < CFG_PKI_PATH_KEYS; i++)
+                free(c->pki.origin[i]);
         free(c->pki.trust_anchors);
         free(c->pki.intermediates);
         free_strv(c->pki.crls, c->pki.n_crls);

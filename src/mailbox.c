@@ -196,9 +196,9 @@ static int add_missing(struct mailbox_result *r, unsigned usage)
                 if (listed++ >= MAX_REASONS)
                         continue;
                 len += (size_t)snprintf(reasons + len, len < sizeof(reasons) ? sizeof(reasons) - len : 0,
-                                        "%s%s: %s", listed > 1 ? "; " : "",
-                                        cert_label(c, label, sizeof(label)),
-                                        p ? p->message : "not usable");
+                                        "%s%s (%s)", listed > 1 ? "; " : "",
+                                        p ? p->message : "not usable",
+                                        cert_label(c, label, sizeof(label)));
                 if (len >= sizeof(reasons))
                         len = sizeof(reasons) - 1;
         }
@@ -272,10 +272,10 @@ static int add_stale(struct mailbox_result *r, int index)
         struct problem *p;
 
         p = problem_add(&r->problems, PROBLEM_STALE_CERT_PUBLISHED, SW_WARNING,
-                        "%s beside a usable one: %s: %s",
+                        "%s beside a usable one: %s (%s)",
                         c->source == CERT_SOURCE_FILE ? "unusable certificate in a local file"
                                                       : "stale certificate published",
-                        cert_label(c, label, sizeof(label)), why ? why->message : "not usable");
+                        why ? why->message : "not usable", cert_label(c, label, sizeof(label)));
         if (!p)
                 return -ENOMEM;
         p->cert = index;

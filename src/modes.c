@@ -38,8 +38,8 @@ static int load(const struct mode_options *o, enum cfg_need need, struct cfg **r
         }
         free(errors);
         if (pki_load(&c->pki, ret_pki, &errors) < 0) {
-                fprintf(stderr, "%s: [pki] %s\n", o->config_path,
-                        errors ? errors : "cannot load the PKI");
+                /* The message names FILE:LINE of the key concerned. */
+                fprintf(stderr, "%s\n", errors ? errors : "cannot load the PKI");
                 free(errors);
                 cfg_free(c);
                 return EXIT_CONFIG;

@@ -578,36 +578,64 @@ static int set_params(struct pki *p, char **err)
 }
 
 
-static int load_all(struct pki *p, char **err)
+/* "FILE:LINE: [pki] key" where the configuration says, else "key". */
+static char *key_label(const struct cfg_pki *origins, enum cfg_pki_path key, const char *name)
+{
+        char *label = NULL;
+
+        if (origins->origin[key])
+                return asprintf(&label, "%s: [pki] %s", origins->origin[key], name) < 0 ? NULL
+                                                                                          : label;
+        return strdup(name);
+}
+
+static int load_all(struct pki *p, const struct cfg_pki *origins, char **err)
 {
         const struct cfg_pki *s = &p->settings;
-        int r;
+        char *label = NULL;
+        int r = -ENOMEM;
 
         if (!s->trust_anchors) {
                 fmt_err(err, "trust_anchors is not set");
                 return -EINVAL;
         }
-        r = load_path(p, s->trust_anchors, "trust_anchors", PKI_KIND_CERTS, true, err);
+        label = key_label(origins, CFG_PKI_TRUST_ANCHORS, "trust_anchors");
+        if (!label)
+                goto out;
+        r = load_path(p, s->trust_anchors, label, PKI_KIND_CERTS, true, err);
         if (r < 0)
-                return r;
+                goto out;
         if (p->n_anchors == 0) {
                 char *pm = path_msg(s->trust_anchors);
 
-                fmt_err(err, "trust_anchors: no certificate in '%s'", pm ? pm : "?");
+                fmt_err(err, "%s: no certificate in '%s'", label, pm ? pm : "?");
                 free(pm);
-                return -EINVAL;
+                r = -EINVAL;
+                goto out;
         }
         if (s->intermediates) {
-                r = load_path(p, s->intermediates, "intermediates", PKI_KIND_CERTS, false, err);
+                free(label);
+                label = key_label(origins, CFG_PKI_INTERMEDIATES, "intermediates");
+                r = label ? load_path(p, s->intermediates, label, PKI_KIND_CERTS, false, err)
+                          : -ENOMEM;
                 if (r < 0)
-                        return r;
+                        goto out;
+        }
+        free(label);
+        label = key_label(origins, CFG_PKI_CRLS, "crls");
+        if (!label) {
+                r = -ENOMEM;
+                goto out;
         }
         for (size_t i = 0; i < s->n_crls; i++) {
-                r = load_path(p, s->crls[i], "crls", PKI_KIND_CRLS, false, err);
+                r = load_path(p, s->crls[i], label, PKI_KIND_CRLS, false, err);
                 if (r < 0)
-                        return r;
+                        goto out;
         }
-        return set_params(p, err);
+        r = set_params(p, err);
+out:
+        free(label);
+        return r;
 }
 
 int pki_load(const struct cfg_pki *settings, struct pki **ret, char **err)
@@ -629,7 +657,7 @@ int pki_load(const struct cfg_pki *settings, struct pki **ret, char **err)
                 r = -ENOMEM;
                 goto out;
         }
-        r = load_all(p, err);
+        r = load_all(p, settings, err);
         if (r < 0)
                 goto out;
         *ret = p;

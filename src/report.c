@@ -683,6 +683,36 @@ static const struct problem *expiring(const struct mailbox_result *m, unsigned u
         return NULL;
 }
 
+/* "missing (revoked)": why the certificates for a usage are not usable,
+ * from the first one that could have served. */
+static char *missing_cell(const struct mailbox_result *m, unsigned usage)
+{
+        static const struct { enum problem_code code; const char *word; } words[] = {
+                { PROBLEM_CERT_REVOKED, "revoked" },
+                { PROBLEM_CERT_EXPIRED, "expired" },
+                { PROBLEM_CERT_NOT_YET_VALID, "not yet valid" },
+                { PROBLEM_CERT_UNTRUSTED, "untrusted" },
+                { PROBLEM_CERT_ADDRESS_MISMATCH, "wrong address" },
+                { PROBLEM_CERT_WRONG_USAGE, "wrong usage" },
+                { PROBLEM_CERT_WEAK_KEY, "weak key" },
+                { PROBLEM_CERT_WEAK_SIGNATURE, "weak signature" },
+                { PROBLEM_CERT_POLICY_MISMATCH, "wrong policy" },
+                { PROBLEM_CERT_UNPARSABLE, "unreadable" },
+        };
+        char *o = NULL;
+
+        for (size_t i = 0; i < m->n_certs; i++) {
+                const struct cert_result *c = &m->certs[i];
+
+                if (c->subject && !(c->usages & usage))
+                        continue;
+                for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+                        if (problem_list_has(&c->problems, words[k].code))
+                                return asprintf(&o, "missing (%s)", words[k].word) < 0 ? NULL : o;
+        }
+        return strdup("missing");
+}
+
 /* "valid to 2027-03-01", "expires in 12 d", "missing", "not required". */
 static char *usage_cell(const struct mailbox_result *m, unsigned usage)
 {
@@ -698,7 +728,7 @@ static char *usage_cell(const struct mailbox_result *m, unsigned usage)
         if (best < 0 || (size_t)best >= m->n_certs) {
                 if (has_problem(m, PROBLEM_MAILBOX_NOT_FOUND))
                         return strdup("no entry");
-                return strdup(has_problem(m, missing) ? "missing" : "not required");
+                return has_problem(m, missing) ? missing_cell(m, usage) : strdup("not required");
         }
         p = expiring(m, usage, best);
         if (!p)
@@ -724,6 +754,47 @@ static const struct problem *main_problem(const struct mailbox_result *m)
         return best;
 }
 
+/* A few words for the table; the full message is in the details. NULL
+ * where the message itself is short enough (or out of memory). */
+static char *headline(const struct mailbox_result *m, const struct problem *p)
+{
+        const char *usage = usage_name(p->usage);
+        const struct cert_result *c = p->cert >= 0 && (size_t)p->cert < m->n_certs
+                                              ? &m->certs[p->cert] : NULL;
+        char *o = NULL;
+        int r = -1;
+
+        switch (p->code) {
+        case PROBLEM_MAILBOX_AMBIGUOUS:
+                r = asprintf(&o, "%zu directory entries for the address", m->n_entries);
+                break;
+        case PROBLEM_CERT_EXPIRING:
+                r = asprintf(&o, "%s%scertificate expires in %ld day%s", usage ? usage : "",
+                             usage ? " " : "", p->days_left, p->days_left == 1 ? "" : "s");
+                break;
+        case PROBLEM_STALE_CERT_PUBLISHED:
+                r = asprintf(&o, "unusable certificate published (remove it)");
+                break;
+        case PROBLEM_REVOCATION_UNKNOWN:
+                r = asprintf(&o, "revocation status unknown (CRL missing or outdated)");
+                break;
+        case PROBLEM_CERT_WEAK_KEY:
+                r = asprintf(&o, "weak key%s%s%s", c && c->key[0] ? " (" : "",
+                             c && c->key[0] ? c->key : "", c && c->key[0] ? ")" : "");
+                break;
+        case PROBLEM_CERT_SUBJECT_EMAIL_ONLY:
+                r = asprintf(&o, "address only in the subject, not in subjectAltName");
+                break;
+        case PROBLEM_ENCRYPTION_CERT_MISSING:
+        case PROBLEM_SIGNATURE_CERT_MISSING:
+                r = asprintf(&o, "no usable %s certificate", usage ? usage : "");
+                break;
+        default:
+                break;
+        }
+        return r < 0 ? NULL : o;
+}
+
 static char *problem_cell(struct text *t, const struct cycle_result *c,
                           const struct mailbox_result *m)
 {
@@ -736,7 +807,9 @@ static char *problem_cell(struct text *t, const struct cycle_result *c,
                 return strdup("directory unreachable (see above)");
         if (m->problems.n > 1)
                 snprintf(more, sizeof(more), " (+%zu more)", m->problems.n - 1);
-        msg = cut(tx(t, p->message), PROBLEM_COLS - strlen(more));
+        msg = headline(m, p);
+        if (!msg)
+                msg = cut(tx(t, p->message), PROBLEM_COLS - strlen(more));
         if (!msg || asprintf(&o, "%s%s", msg, more) < 0)
                 o = NULL;
         free(msg);

@@ -974,13 +974,8 @@ START_TEST(config_anchors_without_certificate)
         ck_assert_str_eq(r.out, "");
         ck_assert_msg(strncmp(r.err, c, strlen(c)) == 0 && strstr(r.err, "trust_anchors") &&
                       strstr(r.err, anchors), "%s", r.err);
-#if 0   /* BUG (config/pki, routed to the lead): INTERFACE.md wants "FILE:LINE: ..."
-         * for every configuration error, but a pki_load() failure is printed by
-         * modes.c as "FILE: [pki] ..." because struct cfg_pki keeps no line
-         * numbers. Enable when the line of the key reaches the message. */
         ck_assert_int_eq(config_error_lines(&r, c), 1);
         ck_assert_msg(strncmp(r.err + strlen(c), ":2: ", 4) == 0, "%s", r.err);
-#endif
         tl_run_free(&r);
         free(good);
         free(anchors);

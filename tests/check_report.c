@@ -826,8 +826,8 @@ START_TEST(verify_text_table)
         ck_assert(strncmp(l, "WARNING   bauamt@", 17) == 0);
         ck_assert_ptr_nonnull(strstr(l, "expires in 12 d"));
         ck_assert_ptr_nonnull(strstr(l, "valid to 2028-01-02"));
-        ck_assert_ptr_nonnull(strstr(l, "  encryption certificate expires in 12 days ("));
-        ck_assert_ptr_nonnull(strstr(l, "\xe2\x80\xa6 (+1 more)\n"));
+        /* The table has a headline; the full message is in the details. */
+        ck_assert_ptr_nonnull(strstr(l, "  encryption certificate expires in 12 days (+1 more)\n"));
         l = line_with(out, "kaemmerei@gemeinde-dorf.example  ");
         ck_assert(strncmp(l, "CRITICAL  kaemmerei@", 20) == 0);
         ck_assert_ptr_nonnull(strstr(l, "missing"));
