@@ -3,7 +3,7 @@
  * defined. Each was made once with `systemd-id128 new` and never changes:
  * monitoring filters on them and the catalogs (systemd/smimewatch.catalog,
  * systemd/smimewatch.de.catalog) explain them. A new id needs an entry in
- * both catalogs (tests/check_systemd.c enforces it). */
+ * both catalogs (tests/check_journal.c enforces it). */
 #ifndef SMIMEWATCH_MSGID_H
 #define SMIMEWATCH_MSGID_H
 

@@ -3,6 +3,8 @@
  * under tests/journald-ns): fields, priorities and MESSAGE_IDs of
  * INTERFACE.md, "Journal (service mode)". */
 #include <check.h>
+#include <endian.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +256,181 @@ START_TEST(message_ids)
 }
 END_TEST
 
+/* ---- catalogs ----------------------------------------------------------- */
+
+/* Every id in include/msgid.h, as 32 hex digits. */
+static size_t msgids_of_header(char ids[][33], size_t max)
+{
+        char *path = tl_path(tl_srcdir(), "include/msgid.h"), line[512];
+        FILE *f = fopen(path, "r");
+        size_t n = 0;
+
+        ck_assert_msg(f, "cannot read %s", path);
+        while (fgets(line, sizeof(line), f)) {
+                char *p = strstr(line, "SD_ID128_MAKE_STR(");
+                size_t k = 0;
+
+                if (strncmp(line, "#define MSGID_", 14) != 0 || !p)
+                        continue;
+                ck_assert_uint_lt(n, max);
+                for (p += 18; *p && *p != ')'; p++)
+                        if (*p != ',' && *p != ' ') {
+                                ck_assert_uint_lt(k, 32);
+                                ids[n][k++] = *p;
+                        }
+                ck_assert_uint_eq(k, 32);
+                ids[n++][32] = 0;
+        }
+        fclose(f);
+        free(path);
+        return n;
+}
+
+/* The catalogs as `make install` puts them, compiled by journalctl into
+ * ROOT/var/lib/systemd/catalog/database. */
+static char *catalog_root(void)
+{
+        char *root = tl_mkdtemp();
+        const char *argv[] = { "journalctl", "--root", root, "--update-catalog", NULL };
+        struct tl_run r;
+
+        ck_assert_int_eq(tl_sh("mkdir -p '%s/usr/lib/systemd/catalog' && cp '%s'/systemd/*.catalog "
+                               "'%s/usr/lib/systemd/catalog/'", root, tl_srcdir(), root), 0);
+        tl_run_argv(&r, argv, NULL, 30);
+        ck_assert_msg(r.status == 0, "journalctl --update-catalog: %s", r.err);
+        tl_run_free(&r);
+        return root;
+}
+
+/* The compiled database (systemd's catalog.c): a header, then items of
+ * { id, language[32], offset }, then the texts. Reading it directly shows
+ * which languages journalctl took in, whatever locales are installed. */
+struct catalog_header {
+        uint8_t signature[8];
+        uint32_t compatible_flags, incompatible_flags;
+        uint64_t header_size, n_items, catalog_item_size;
+};
+
+struct catalog_item {
+        uint8_t id[16];
+        char language[32];
+        uint64_t offset;
+};
+
+static const char *catalog_text(const unsigned char *db, size_t len, const char *id,
+                                const char *language)
+{
+        struct catalog_header h;
+        uint64_t hs, n, is;
+
+        ck_assert_uint_ge(len, sizeof(h));
+        memcpy(&h, db, sizeof(h));
+        ck_assert(memcmp(h.signature, "RHHHKSLP", 8) == 0);
+        hs = le64toh(h.header_size);
+        n = le64toh(h.n_items);
+        is = le64toh(h.catalog_item_size);
+        ck_assert_uint_ge(is, sizeof(struct catalog_item));
+        ck_assert_uint_le(hs + n * is, len);
+        for (uint64_t i = 0; i < n; i++) {
+                struct catalog_item it;
+                char hex[33];
+
+                memcpy(&it, db + hs + i * is, sizeof(it));
+                util_hex(it.id, 16, hex);
+                if (strcmp(hex, id) == 0 && strncmp(it.language, language, 32) == 0) {
+                        ck_assert_uint_lt(hs + n * is + le64toh(it.offset), len);
+                        return (const char *)db + hs + n * is + le64toh(it.offset);
+                }
+        }
+        return NULL;
+}
+
+START_TEST(catalogs)
+{
+        char ids[32][33], *root = catalog_root(), *dbpath;
+        size_t n = msgids_of_header(ids, 32), len;
+        unsigned char *db;
+
+        ck_assert_uint_eq(n, 13);
+        dbpath = tl_path(root, "var/lib/systemd/catalog/database");
+        ck_assert_int_eq(util_read_file(dbpath, UTIL_MAX_FILE_SIZE, &db, &len), 0);
+        for (size_t i = 0; i < n; i++) {
+                const char *langs[] = { "", "de" };
+
+                for (size_t k = 0; k < 2; k++) {
+                        const char *t = catalog_text(db, len, ids[i], langs[k]);
+
+                        ck_assert_msg(t, "no %s catalog entry for %s",
+                                      k ? "German" : "English", ids[i]);
+                        ck_assert_msg(!strncmp(t, "Subject: ", 9), "%s: %.60s", ids[i], t);
+                        ck_assert_msg(strstr(t, "\nDefined-By: smimewatch\n") &&
+                                      strstr(t, "\nSupport: ") &&
+                                      strstr(t, "\nDocumentation: man:smimewatch(8)\n"),
+                                      "%s (%s) lacks a header:\n%s", ids[i], langs[k], t);
+                        /* journald fills in @NAME@ for NAME of A-Z and _ only */
+                        for (const char *v = strstr(t, "@SMIMEWATCH_"); v;
+                             v = strstr(v + 1, "@SMIMEWATCH_"))
+                                ck_assert_msg(v[1 + strspn(v + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_")]
+                                              == '@', "%s: %.40s", ids[i], v);
+                        ck_assert_msg(strstr(t, "BayernPortal") || i >= 10,
+                                      "%s does not say what it means for the procedures", ids[i]);
+                }
+        }
+        free(db);
+        free(dbpath);
+        tl_rm_rf(root);
+        free(root);
+}
+END_TEST
+
+/* journalctl -x explains an entry with the catalog, fields filled in. */
+START_TEST(catalog_explains_entry)
+{
+        char *root, *dir;
+        struct mailbox_result m;
+        struct cert_result c;
+        struct problem *p;
+        struct tl_run r;
+
+        jr_require_namespace();
+        fake_mailbox(&m, &c, "explained@lra.example", SW_CRITICAL);
+        p = problem_add(&m.problems, PROBLEM_CERT_EXPIRING, SW_CRITICAL,
+                        "encryption certificate expires in 5 days");
+        p->usage = USAGE_ENCRYPTION;
+        p->has_days_left = true;
+        p->days_left = 5;
+        p->cert = 0;
+        ck_assert_int_eq(journal_problem(&m, p, "new"), 0);
+        problem_list_free(&m.problems);
+        json_decref(only_entry("explained@lra.example", NULL));   /* stored */
+
+        /* journalctl -x reads /var/lib/systemd/catalog/database whatever
+         * --root says: put ours there, in this mount namespace only. */
+        root = catalog_root();
+        dir = tl_path(root, "var/lib/systemd/catalog");
+        ck_assert_int_eq(tl_sh("mount -t tmpfs tmpfs /var/lib/systemd/catalog && "
+                               "cp '%s/database' /var/lib/systemd/catalog/", dir), 0);
+        {
+                const char *argv[] = { "journalctl", "-D", getenv("SMIMEWATCH_JOURNAL_DIR"),
+                                       "--no-pager", "-x",
+                                       "SMIMEWATCH_MAILBOX=explained@lra.example", NULL };
+
+                tl_run_argv(&r, argv, NULL, 30);
+        }
+        tl_sh("umount /var/lib/systemd/catalog");
+        ck_assert_msg(strstr(r.out, "Subject: A certificate of explained@lra.example expires soon"),
+                      "journalctl -x:\n%s%s", r.out, r.err);
+        ck_assert_msg(strstr(r.out, "0A1B2C") && strstr(r.out, "2026-12-10T23:59:59Z"),
+                      "%s", r.out);
+        /* journald substitutes @[A-Z_]+@ only: every field name we use must fit */
+        ck_assert_msg(!strstr(r.out, "@SMIMEWATCH_"), "%s", r.out);
+        tl_run_free(&r);
+        tl_rm_rf(root);
+        free(dir);
+        free(root);
+}
+END_TEST
+
 static Suite *journal_suite(void)
 {
         Suite *s = suite_create("journal");
@@ -265,6 +442,8 @@ static Suite *journal_suite(void)
         tcase_add_test(t, recovery_entry);
         tcase_add_test(t, summary_and_outage);
         tcase_add_test(t, message_ids);
+        tcase_add_test(t, catalogs);
+        tcase_add_test(t, catalog_explains_entry);
         suite_add_tcase(s, t);
         return s;
 }
