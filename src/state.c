@@ -76,14 +76,19 @@ static json_t *time_json(time_t t)
         return t ? json_string(util_format_time(t, buf)) : json_null();
 }
 
+static json_t *opt_json(const char *s)
+{
+        return s && *s ? json_string(s) : json_null();
+}
+
 static json_t *alert_json(const struct state_alert *a)
 {
         return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}",
                          "mailbox", a->mailbox,
                          "code", problem_code_name(a->code),
                          "usage", a->usage ? json_string(usage_name(a->usage)) : json_null(),
-                         "cert_sha256", a->cert_sha256[0] ? json_string(a->cert_sha256) : json_null(),
-                         "cert_serial", a->cert_serial ? json_string(a->cert_serial) : json_null(),
+                         "cert_sha256", opt_json(a->cert_sha256),
+                         "cert_serial", opt_json(a->cert_serial),
                          "cert_not_after", time_json(a->cert_not_after),
                          "level", sw_status_name(a->level),
                          "message", a->message ? a->message : "",

@@ -399,7 +399,8 @@ START_TEST(missing_and_corrupt)
         expect_corrupt(dir, "");
         expect_corrupt(dir, "{\"version\": 1, \"alerts\": [");        /* a torn write */
         expect_corrupt(dir, "[1,2,3]");
-        expect_corrupt(dir, "{\"version\":2,\"directory_outage\":null,\"mailboxes\":[],\"alerts\":[]}");
+        expect_corrupt(dir, "{\"version\":2,\"directory_outage\":null,\"mailboxes\":[],"
+                       "\"alerts\":[]}");
         snprintf(buf, sizeof(buf), "{\"version\":1,\"directory_outage\":null,\"mailboxes\":[],"
                  "\"alerts\":[" ALERT "]}", "NO_SUCH_CODE");
         expect_corrupt(dir, buf);       /* no such problem code */
