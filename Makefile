@@ -17,9 +17,9 @@ PKGS      := openssl ldap libsystemd inih jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llber
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DSMIMEWATCH_VERSION='"$(VERSION)"' -Iinclude \
+ALL_CFLAGS = -std=c11 -pthread -D_GNU_SOURCE -DSMIMEWATCH_VERSION='"$(VERSION)"' -Iinclude \
              $(WARNINGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
-ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -pthread
 
 SRC       := $(wildcard src/*.c)
 LIB_OBJ   := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(filter-out src/main.c,$(SRC)))
@@ -77,6 +77,8 @@ demo: deps
 install: $(BUILD)/smimewatch
 	install -D -m 0755 $(BUILD)/smimewatch $(DESTDIR)$(SBINDIR)/smimewatch
 	install -D -m 0644 conf/smimewatch.conf $(DESTDIR)$(SYSCONFDIR)/smimewatch/smimewatch.conf.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/smimewatch/smimewatch.conf ] || \
+	    install -m 0644 conf/smimewatch.conf $(DESTDIR)$(SYSCONFDIR)/smimewatch/smimewatch.conf
 	for m in man/*.[0-9]; do install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	if [ -f systemd/smimewatch.service ]; then \
 	    sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/smimewatch.service > $(BUILD)/smimewatch.service && \

@@ -4,7 +4,16 @@
 #ifndef SMIMEWATCH_DIRECTORY_H
 #define SMIMEWATCH_DIRECTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* What one search may bring home: a broad filter or a hostile server
+ * cannot make a lookup hold more than these (dir_lookup() fails once all
+ * its answers together pass DIR_MAX_TOTAL bytes). */
+#define DIR_MAX_ENTRIES 8                       /* per address (the search's size limit) */
+#define DIR_MAX_VALUES 32                       /* per entry */
+#define DIR_MAX_VALUE_SIZE (64u * 1024u)        /* per value */
+#define DIR_MAX_TOTAL (256u * 1024u * 1024u)    /* all values of one dir_lookup() */
 
 struct cfg_directory;
 struct dir;
@@ -19,6 +28,7 @@ struct dir_entry {
         char *dn;                       /* as the server sent it (untrusted, unescaped) */
         struct dir_value *values;
         size_t n_values;
+        size_t n_dropped;               /* values left out: over DIR_MAX_VALUES or DIR_MAX_VALUE_SIZE */
 };
 
 struct dir_answer {
@@ -26,6 +36,7 @@ struct dir_answer {
         char *reason;                   /* why, when error */
         struct dir_entry *entries;
         size_t n_entries;
+        bool truncated;                 /* more than DIR_MAX_ENTRIES matched: the rest is not here */
 };
 
 /* Connects and binds, trying each URI in order, with TLS verified and
@@ -40,6 +51,9 @@ int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason);
  * meaningless (free them all). */
 int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
                struct dir_answer *answers, char **reason);
+
+/* The URI dir_open() connected to. */
+const char *dir_uri(const struct dir *d);
 
 void dir_answer_free(struct dir_answer *a);     /* the contents */
 void dir_close(struct dir *d);                  /* unbinds; NULL is fine */

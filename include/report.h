@@ -1,6 +1,15 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* What --check-cert and --verify print: a report for people, or the JSON
- * document of INTERFACE.md (version 1). */
+ * document of INTERFACE.md (version 1). Only the fields of the result
+ * structs are read (never the X509 object). Strings are escaped by their
+ * producers; one that still holds control characters or invalid UTF-8 is
+ * passed through util_sanitize() here, for JSON and text alike.
+ *
+ * JSON decisions beyond INTERFACE.md: an unparsable CERT has null scalars
+ * but "usages": [] and "usable_for": []; each mailbox problem always has
+ * "usage" and "days_left" (null when not applicable) and "certificate",
+ * the sha256 of the certificate concerned or null. Text is coloured only
+ * when color is true; without it no escape byte is written. */
 #ifndef SMIMEWATCH_REPORT_H
 #define SMIMEWATCH_REPORT_H
 
@@ -17,7 +26,8 @@ struct cycle_result;
 /* The CERT object of INTERFACE.md; NULL when out of memory. */
 json_t *report_cert_json(const struct cert_result *r);
 
-/* --check-cert: mailbox may be NULL. 0 or -errno (write error). */
+/* --check-cert: mailbox may be NULL. 0 or -errno (a write error, or
+ * -ENOMEM); the output ends with a newline. */
 int report_check_cert_json(FILE *f, const struct cert_result *r, const char *mailbox,
                            time_t checked_at, enum sw_status status);
 int report_check_cert_text(FILE *f, const struct cert_result *r, const char *mailbox,

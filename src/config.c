@@ -1,9 +1,1385 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* PLACEHOLDER: replaced by the real module. */
-#include <errno.h>
-#include <stdlib.h>
+/* The configuration file. inih splits it into keys; our line reader in
+ * front of inih numbers the lines, strips comments, refuses malformed and
+ * overlong lines and follows the section headers (Debian's inih neither
+ * passes line numbers nor announces sections). A table per section gives
+ * each key its parser; checks that span several keys run once the whole
+ * file is read. Every problem is collected as "FILE:LINE: ...", and any
+ * problem throws the whole struct away. */
 #include "config.h"
-int cfg_load(const char *path, enum cfg_need need, struct cfg **ret, char **errors) { (void)path; (void)need; (void)ret; *errors = NULL; return -ENOSYS; }
-void cfg_free(struct cfg *c) { (void)c; }
-const struct cfg_mailbox *cfg_find_mailbox(const struct cfg *c, const char *address) { (void)c; (void)address; return NULL; }
-int cfg_read_password(const struct cfg_directory *d, char **ret, char **err) { (void)d; (void)ret; *err = NULL; return -ENOSYS; }
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <ldap.h>
+#include <libgen.h>
+#include <openssl/objects.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "problem.h"
+#include "util.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_KEYS 10             /* per section */
+#define MAX_ERRORS 100          /* a binary file must not flood the terminal */
+#define QUOTE_MAX 120           /* bytes of a value quoted in a message */
+#define PASSWORD_MAX 4096       /* bytes of a password file that are read */
+#define DAYS_MAX 3650
+
+struct loader;
+struct key;
+
+/* Parses value into field; on error reports it and returns -EINVAL. */
+typedef int key_parser(struct loader *l, const struct key *k, const char *value, void *field);
+
+struct key {
+        const char *name;
+        key_parser *parse;
+        size_t offset;          /* of field in the section's struct */
+        long min, max;          /* durations in seconds */
+        bool required;          /* empty is an error rather than the default */
+};
+
+enum section_id { SEC_SERVICE, SEC_PKI, SEC_DIRECTORY, SEC_POLICY, SEC_MAILBOX, SEC_COUNT };
+
+struct section {
+        const char *name;
+        const struct key *keys;
+        size_t n_keys;
+};
+
+/* Where one section and its keys were written; 0: not written. */
+struct seen {
+        unsigned header;
+        unsigned line[MAX_KEYS];
+        unsigned bad;           /* bit per key whose value was refused */
+};
+
+struct loader {
+        struct cfg *c;
+        enum cfg_need need;
+        const char *path;       /* as given, for messages */
+        char *dir;              /* absolute directory of path */
+        const char *buf;        /* the file */
+        size_t len, pos;
+        unsigned lineno;
+        FILE *err;
+        char *err_buf;
+        size_t err_len;
+        unsigned n_errors;
+        bool oom;
+        bool in_section;
+        const struct section *cur;      /* NULL: keys here are ignored */
+        char *cur_name;                 /* the header as written, escaped */
+        size_t cur_mailbox;
+        struct seen seen[SEC_MAILBOX];  /* the sections that occur once */
+        struct seen *mbx_seen;          /* parallel to c->mailboxes */
+        size_t mbx_cap;
+};
+
+static void verror_at(struct loader *l, const char *file, unsigned line, const char *fmt, va_list ap)
+{
+        if (!l->err || ++l->n_errors > MAX_ERRORS + 1)
+                return;
+        if (l->n_errors > 1)
+                fputc('\n', l->err);
+        if (l->n_errors > MAX_ERRORS) {
+                fprintf(l->err, "%s: more than %d errors; the rest are not shown", l->path, MAX_ERRORS);
+                return;
+        }
+        fprintf(l->err, "%s:%u: ", file, line);
+        vfprintf(l->err, fmt, ap);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void error_at(struct loader *l, unsigned line, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        verror_at(l, l->path, line, fmt, ap);
+        va_end(ap);
+}
+
+__attribute__((format(printf, 4, 5)))
+static void error_in(struct loader *l, const char *file, unsigned line, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        verror_at(l, file, line, fmt, ap);
+        va_end(ap);
+}
+
+/* An escaped copy of configuration text for a message. */
+static char *quote(struct loader *l, const char *s)
+{
+        char *q = util_sanitize(s, strlen(s), QUOTE_MAX);
+
+        if (!q)
+                l->oom = true;
+        return q;
+}
+
+/* "FILE:LINE: [section] key 'value': what is wrong", on the current line. */
+__attribute__((format(printf, 4, 5)))
+static int bad_value(struct loader *l, const struct key *k, const char *value, const char *fmt, ...)
+{
+        char *q = quote(l, value), *msg = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0) {
+                msg = NULL;
+                l->oom = true;
+        }
+        va_end(ap);
+        if (q && msg)
+                error_at(l, l->lineno, "[%s] %s '%s': %s", l->cur_name, k->name, q, msg);
+        free(q);
+        free(msg);
+        return -EINVAL;
+}
+
+static char *dup_or_oom(struct loader *l, const char *s)
+{
+        char *d = strdup(s);
+
+        if (!d)
+                l->oom = true;
+        return d;
+}
+
+static void set_string(char **field, char *s)
+{
+        free(*field);
+        *field = s;
+}
+
+static void free_strv(char **v, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+/* Relative paths are taken relative to the configuration file's directory. */
+static char *resolve(struct loader *l, const char *value)
+{
+        char *p = NULL;
+
+        if (value[0] == '/')
+                return dup_or_oom(l, value);
+        if (asprintf(&p, "%s/%s", strcmp(l->dir, "/") ? l->dir : "", value) < 0) {
+                l->oom = true;
+                return NULL;
+        }
+        return p;
+}
+
+/* ---- parsers of single values ---------------------------------------- */
+
+static char *format_seconds(long s, char buf[static 24])
+{
+        static const struct { long n; char unit; } units[] = {
+                { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' } };
+
+        for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+                if (s % units[i].n == 0) {
+                        snprintf(buf, 24, "%ld%c", s / units[i].n, units[i].unit);
+                        break;
+                }
+        return buf;
+}
+
+static int parse_duration(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        char lo[24], hi[24];
+        uint64_t u;
+
+        if (util_parse_duration(v, &u) < 0)
+                return bad_value(l, k, v, "not a duration (a number with s, m, h or d)");
+        if (u < (uint64_t)k->min * USEC_PER_SEC || u > (uint64_t)k->max * USEC_PER_SEC)
+                return bad_value(l, k, v, "must be between %s and %s",
+                                 format_seconds(k->min, lo), format_seconds(k->max, hi));
+        *(uint64_t *)field = u;
+        return 0;
+}
+
+static int parse_number(struct loader *l, const struct key *k, const char *v, long *ret)
+{
+        int r = util_parse_int(v, k->min, k->max, ret);
+
+        if (r == -ERANGE)
+                return bad_value(l, k, v, "must be between %ld and %ld", k->min, k->max);
+        if (r < 0)
+                return bad_value(l, k, v, "not a whole number");
+        return 0;
+}
+
+static int parse_int(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        long n;
+
+        if (parse_number(l, k, v, &n) < 0)
+                return -EINVAL;
+        *(int *)field = (int)n;
+        return 0;
+}
+
+static int parse_unsigned(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        long n;
+
+        if (parse_number(l, k, v, &n) < 0)
+                return -EINVAL;
+        *(unsigned *)field = (unsigned)n;
+        return 0;
+}
+
+/* Index of v in the NULL-terminated words (case-insensitive), or -1. */
+static int word_index(const char *v, const char *const *words)
+{
+        for (int i = 0; words[i]; i++)
+                if (strcasecmp(v, words[i]) == 0)
+                        return i;
+        return -1;
+}
+
+static int parse_bool(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        static const char *const words[] = { "no", "yes", "false", "true", "off", "on", "0", "1", NULL };
+        int i = word_index(v, words);
+
+        if (i < 0)
+                return bad_value(l, k, v, "want yes or no (true/false, on/off, 1/0)");
+        *(bool *)field = i % 2;
+        return 0;
+}
+
+static int parse_scope(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        static const char *const words[] = { "base", "one", "sub", NULL };
+        static const enum cfg_scope scopes[] = { CFG_SCOPE_BASE, CFG_SCOPE_ONE, CFG_SCOPE_SUB };
+        int i = word_index(v, words);
+
+        if (i < 0)
+                return bad_value(l, k, v, "want sub, one or base");
+        *(enum cfg_scope *)field = scopes[i];
+        return 0;
+}
+
+static int parse_revocation(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        static const char *const words[] = { "off", "crl", NULL };
+        int i = word_index(v, words);
+
+        if (i < 0)
+                return bad_value(l, k, v, "want crl or off");
+        *(bool *)field = i == 1;
+        return 0;
+}
+
+static int parse_usages(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        static const char *const words[] = { "encryption", "signature", NULL };
+        static const unsigned bits[] = { USAGE_ENCRYPTION, USAGE_SIGNATURE };
+        unsigned usages = 0;
+        char *copy, *save = NULL;
+        int r = 0;
+
+        copy = dup_or_oom(l, v);
+        if (!copy)
+                return -ENOMEM;
+        for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+                int i = word_index(w, words);
+
+                if (i < 0)
+                        r = bad_value(l, k, w, "want encryption, optionally with signature");
+                else
+                        usages |= bits[i];
+        }
+        free(copy);
+        if (r == 0 && !(usages & USAGE_ENCRYPTION))
+                r = bad_value(l, k, v, "must contain encryption (signature alone is not allowed)");
+        if (r == 0)
+                *(unsigned *)field = usages;
+        return r;
+}
+
+static int parse_path(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        char *p = resolve(l, v);
+
+        (void)k;
+        if (!p)
+                return -ENOMEM;
+        set_string(field, p);
+        return 0;
+}
+
+/* The file (or, with dir_ok, directory) must exist; its contents are the
+ * business of whoever reads it. */
+static int check_exists(struct loader *l, const struct key *k, const char *v, const char *path,
+                        bool dir_ok)
+{
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return bad_value(l, k, v, "cannot access %s: %s", path, strerror(errno));
+        if (!S_ISREG(st.st_mode) && !(dir_ok && S_ISDIR(st.st_mode)))
+                return bad_value(l, k, v, "%s is not a %s", path,
+                                 dir_ok ? "file or directory" : "regular file");
+        return 0;
+}
+
+static int resolve_existing(struct loader *l, const struct key *k, const char *v, bool dir_ok,
+                            char **ret)
+{
+        char *p = resolve(l, v);
+
+        if (!p)
+                return -ENOMEM;
+        if (check_exists(l, k, v, p, dir_ok) < 0) {
+                free(p);
+                return -EINVAL;
+        }
+        *ret = p;
+        return 0;
+}
+
+static int parse_file_or_dir(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        char *p = NULL;
+
+        if (resolve_existing(l, k, v, true, &p) < 0)
+                return -EINVAL;
+        set_string(field, p);
+        return 0;
+}
+
+static int parse_file(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        char *p = NULL;
+
+        if (resolve_existing(l, k, v, false, &p) < 0)
+                return -EINVAL;
+        set_string(field, p);
+        return 0;
+}
+
+/* Root can open anything, so "readable" is proven by opening it. */
+static int parse_readable_file(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        char *p = NULL;
+        int fd;
+
+        if (resolve_existing(l, k, v, false, &p) < 0)
+                return -EINVAL;
+        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                bad_value(l, k, v, "cannot read %s: %s", p, strerror(errno));
+                free(p);
+                return -EINVAL;
+        }
+        close(fd);
+        set_string(field, p);
+        return 0;
+}
+
+static int parse_dn(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        LDAPDN dn = NULL;
+        char *s;
+
+        if (ldap_str2dn(v, &dn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
+                return bad_value(l, k, v, "not a distinguished name (RFC 4514, e.g. o=Example,c=DE)");
+        ldap_dnfree(dn);
+        s = dup_or_oom(l, v);
+        if (!s)
+                return -ENOMEM;
+        set_string(field, s);
+        return 0;
+}
+
+/* One parenthesised filter with exactly one %s: literal parentheses in
+ * RFC 4515 values are escaped as \28 and \29, so counting them is exact. */
+static int parse_filter(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        const char *pct = strchr(v, '%');
+        size_t len = strlen(v);
+        int depth = 0;
+        char *s;
+
+        if (!pct || pct[1] != 's' || strchr(pct + 1, '%'))
+                return bad_value(l, k, v, "must contain %%s exactly once and no other %%");
+        for (size_t i = 0; i < len; i++) {
+                depth += v[i] == '(' ? 1 : v[i] == ')' ? -1 : 0;
+                if (depth < 0 || (depth == 0 && i + 1 < len))
+                        break;
+                if (i + 1 == len && depth == 0) {
+                        s = dup_or_oom(l, v);
+                        if (!s)
+                                return -ENOMEM;
+                        set_string(field, s);
+                        return 0;
+                }
+        }
+        return bad_value(l, k, v, "must be one filter in parentheses, e.g. (mail=%%s)");
+}
+
+/* ---- parsers of lists -------------------------------------------------- */
+
+/* Checks one list item; returns the string to store in *ret. */
+typedef int item_parser(struct loader *l, const struct key *k, const char *item, char **ret);
+
+/* Splits v at commas (items trimmed, none may be empty) or, with
+ * sep == ' ', at runs of blanks; every bad item is reported. */
+static int parse_list(struct loader *l, const struct key *k, const char *v, char sep,
+                      item_parser *item, char ***ret, size_t *ret_n)
+{
+        char *copy = dup_or_oom(l, v), *p, **items = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        if (!copy)
+                return -ENOMEM;
+        p = copy;
+        for (;;) {
+                size_t len = sep == ' ' ? strcspn(p, " \t") : strcspn(p, ",");
+                char *start = p, *end = p + len, **grown;
+                bool last = *end == 0;
+
+                *end = 0;
+                while (isspace((unsigned char)*start))
+                        start++;
+                for (char *e = end; e > start && isspace((unsigned char)e[-1]); )
+                        *--e = 0;
+                if (*start) {
+                        grown = realloc(items, (n + 1) * sizeof(*items));
+                        if (!grown) {
+                                r = -ENOMEM;
+                                l->oom = true;
+                                break;
+                        }
+                        items = grown;
+                        items[n] = NULL;
+                        if (item(l, k, start, &items[n]) < 0)
+                                r = -EINVAL;
+                        else
+                                n++;
+                } else if (sep != ' ') {
+                        r = bad_value(l, k, v, "empty item in the comma-separated list");
+                }
+                if (last)
+                        break;
+                p = end + 1;
+        }
+        free(copy);
+        if (r < 0) {
+                free_strv(items, n);
+                return r;
+        }
+        *ret = items;
+        *ret_n = n;
+        return 0;
+}
+
+static int item_crl(struct loader *l, const struct key *k, const char *item, char **ret)
+{
+        return resolve_existing(l, k, item, true, ret);
+}
+
+/* Dotted decimal only: OBJ_txt2obj alone also takes "1.2.3." and names. */
+static bool oid_syntax(const char *s)
+{
+        int arcs = 0;
+
+        for (const char *p = s; *p; p++) {
+                if (!isdigit((unsigned char)*p))
+                        return false;
+                if (*p == '0' && isdigit((unsigned char)p[1]))
+                        return false;
+                while (isdigit((unsigned char)p[1]))
+                        p++;
+                arcs++;
+                if (p[1] == '.' && p[2])
+                        p++;
+                else if (p[1])
+                        return false;
+        }
+        return arcs >= 2;
+}
+
+static int item_oid(struct loader *l, const struct key *k, const char *item, char **ret)
+{
+        ASN1_OBJECT *o = NULL;
+        char buf[256];
+        int n;
+
+        if (!oid_syntax(item) || !(o = OBJ_txt2obj(item, 1)))
+                return bad_value(l, k, item, "not a dotted OID such as 2.5.29.32.0");
+        n = OBJ_obj2txt(buf, sizeof(buf), o, 1);
+        ASN1_OBJECT_free(o);
+        if (n <= 0 || (size_t)n >= sizeof(buf))
+                return bad_value(l, k, item, "OID too long");
+        *ret = dup_or_oom(l, buf);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static const char *url_error(int r)
+{
+        switch (r) {
+        case LDAP_URL_ERR_BADSCHEME: return "unknown scheme";
+        case LDAP_URL_ERR_BADHOST: return "bad host or port";
+        case LDAP_URL_ERR_BADENCLOSURE: return "unbalanced < >";
+        default: return "malformed LDAP URL";
+        }
+}
+
+/* libldap also takes "<ldap://...>" and URLs with a DN, attributes or a
+ * filter, which the daemon would silently ignore: refuse them. */
+static int check_url(const char *item, const LDAPURLDesc *u, const char **why)
+{
+        static const char *const schemes[] = { "ldap://", "ldaps://", "ldapi://", NULL };
+        bool has_scheme = false, ldapi;
+
+        for (size_t i = 0; schemes[i]; i++)
+                if (strncasecmp(item, schemes[i], strlen(schemes[i])) == 0)
+                        has_scheme = true;
+        ldapi = strcasecmp(u->lud_scheme, "ldapi") == 0;
+        if (!has_scheme)
+                *why = "the scheme must be ldap://, ldaps:// or ldapi://";
+        else if (!ldapi && (!u->lud_host || !*u->lud_host))
+                *why = "a host is required";
+        else if (!ldapi && (u->lud_port < 1 || u->lud_port > 65535))
+                *why = "the port must be between 1 and 65535";
+        else if ((u->lud_dn && *u->lud_dn) || u->lud_attrs || u->lud_filter || u->lud_exts)
+                *why = "no DN, attributes, filter or extensions here: use base and filter";
+        else
+                return 0;
+        return -EINVAL;
+}
+
+static int item_uri(struct loader *l, const struct key *k, const char *item, char **ret)
+{
+        LDAPURLDesc *u = NULL;
+        const char *why = NULL;
+        int r;
+
+        r = ldap_url_parse(item, &u);
+        if (r == LDAP_URL_ERR_MEM) {
+                l->oom = true;
+                return -ENOMEM;
+        }
+        if (r != LDAP_URL_SUCCESS)
+                why = url_error(r);
+        else
+                check_url(item, u, &why);
+        if (u)
+                ldap_free_urldesc(u);
+        if (why)
+                return bad_value(l, k, item, "%s", why);
+        *ret = dup_or_oom(l, item);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int parse_crls(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        struct cfg_pki *p = field;
+
+        return parse_list(l, k, v, ',', item_crl, &p->crls, &p->n_crls);
+}
+
+static int parse_policies(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        struct cfg_pki *p = field;
+
+        return parse_list(l, k, v, ',', item_oid, &p->require_policy, &p->n_require_policy);
+}
+
+static int parse_uris(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        struct cfg_directory *d = field;
+
+        return parse_list(l, k, v, ' ', item_uri, &d->uris, &d->n_uris);
+}
+
+/* ---- the tables -------------------------------------------------------- */
+
+#define SVC(f) offsetof(struct cfg_service, f)
+#define PKI(f) offsetof(struct cfg_pki, f)
+#define DIRECTORY(f) offsetof(struct cfg_directory, f)
+#define MBX(f) offsetof(struct cfg_mailbox, f)
+
+static const struct key service_keys[] = {
+        { "interval", parse_duration, SVC(interval_usec), 10, 7 * 86400, false },
+        { "warn_days", parse_int, SVC(warn_days), 0, DAYS_MAX, false },
+        { "critical_days", parse_int, SVC(critical_days), 0, DAYS_MAX, false },
+        { "realert", parse_duration, SVC(realert_usec), 10, 30 * 86400, false },
+        { "mailbox_list", parse_path, SVC(mailbox_list), 0, 0, false },
+};
+
+static const struct key pki_keys[] = {
+        { "trust_anchors", parse_file_or_dir, PKI(trust_anchors), 0, 0, true },
+        { "intermediates", parse_file_or_dir, PKI(intermediates), 0, 0, false },
+        { "crls", parse_crls, 0, 0, 0, false },
+        { "revocation", parse_revocation, PKI(revocation), 0, 0, false },
+        { "require_policy", parse_policies, 0, 0, 0, false },
+        { "min_rsa_bits", parse_unsigned, PKI(min_rsa_bits), 2048, 16384, false },
+        { "min_ec_bits", parse_unsigned, PKI(min_ec_bits), 224, 571, false },
+};
+
+static const struct key directory_keys[] = {
+        { "uri", parse_uris, 0, 0, 0, true },
+        { "base", parse_dn, DIRECTORY(base), 0, 0, true },
+        { "scope", parse_scope, DIRECTORY(scope), 0, 0, false },
+        { "filter", parse_filter, DIRECTORY(filter), 0, 0, false },
+        { "bind_dn", parse_dn, DIRECTORY(bind_dn), 0, 0, false },
+        { "password_file", parse_path, DIRECTORY(password_file), 0, 0, false },
+        { "starttls", parse_bool, DIRECTORY(starttls), 0, 0, false },
+        { "tls_ca_file", parse_readable_file, DIRECTORY(tls_ca_file), 0, 0, false },
+        { "timeout", parse_duration, DIRECTORY(timeout_usec), 1, 300, false },
+};
+
+static const struct key policy_keys[] = {
+        { "require", parse_usages, offsetof(struct cfg, require_usages), 0, 0, false },
+};
+
+static const struct key mailbox_keys[] = {
+        { "certificates", parse_file, MBX(certificates), 0, 0, false },
+        { "warn_days", parse_int, MBX(warn_days), 0, DAYS_MAX, false },
+        { "critical_days", parse_int, MBX(critical_days), 0, DAYS_MAX, false },
+};
+
+#define SECTION(n, k) { n, k, ARRAY_SIZE(k) }
+static const struct section sections[SEC_COUNT] = {
+        [SEC_SERVICE] = SECTION("service", service_keys),
+        [SEC_PKI] = SECTION("pki", pki_keys),
+        [SEC_DIRECTORY] = SECTION("directory", directory_keys),
+        [SEC_POLICY] = SECTION("policy", policy_keys),
+        [SEC_MAILBOX] = SECTION("mailbox", mailbox_keys),
+};
+
+_Static_assert(ARRAY_SIZE(directory_keys) <= MAX_KEYS, "raise MAX_KEYS");
+_Static_assert(ARRAY_SIZE(pki_keys) <= MAX_KEYS, "raise MAX_KEYS");
+
+static int key_index(enum section_id id, const char *name)
+{
+        for (size_t i = 0; i < sections[id].n_keys; i++)
+                if (strcmp(sections[id].keys[i].name, name) == 0)
+                        return (int)i;
+        return -1;
+}
+
+/* The line where the key was written, 0 when it was not. */
+static unsigned key_line(const struct seen *s, enum section_id id, const char *name)
+{
+        return s->line[key_index(id, name)];
+}
+
+static bool key_bad(const struct seen *s, enum section_id id, const char *name)
+{
+        return s->bad & (1u << key_index(id, name));
+}
+
+static void *section_struct(struct loader *l)
+{
+        switch ((enum section_id)(l->cur - sections)) {
+        case SEC_SERVICE: return &l->c->service;
+        case SEC_PKI: return &l->c->pki;
+        case SEC_DIRECTORY: return &l->c->directory;
+        case SEC_POLICY: return l->c;
+        default: return &l->c->mailboxes[l->cur_mailbox];
+        }
+}
+
+static struct seen *section_seen(struct loader *l)
+{
+        enum section_id id = (enum section_id)(l->cur - sections);
+
+        return id == SEC_MAILBOX ? &l->mbx_seen[l->cur_mailbox] : &l->seen[id];
+}
+
+/* ---- sections ---------------------------------------------------------- */
+
+static const struct cfg_mailbox *find_mailbox(const struct cfg *c, const char *address)
+{
+        for (size_t i = 0; i < c->n_mailboxes; i++)
+                if (util_address_equal(c->mailboxes[i].address, address))
+                        return &c->mailboxes[i];
+        return NULL;
+}
+
+static struct cfg_mailbox *add_mailbox(struct loader *l, const char *address, const char *file,
+                                       unsigned line)
+{
+        struct cfg *c = l->c;
+        struct cfg_mailbox *m;
+
+        if (c->n_mailboxes == l->mbx_cap) {
+                size_t cap = l->mbx_cap ? 2 * l->mbx_cap : 16;
+                struct cfg_mailbox *mb = realloc(c->mailboxes, cap * sizeof(*mb));
+                struct seen *s;
+
+                if (mb)
+                        c->mailboxes = mb;
+                s = mb ? realloc(l->mbx_seen, cap * sizeof(*s)) : NULL;
+                if (!s) {
+                        l->oom = true;
+                        return NULL;
+                }
+                l->mbx_seen = s;
+                l->mbx_cap = cap;
+        }
+        m = &c->mailboxes[c->n_mailboxes];
+        *m = (struct cfg_mailbox){ .warn_days = c->service.warn_days,
+                                   .critical_days = c->service.critical_days };
+        l->mbx_seen[c->n_mailboxes] = (struct seen){ 0 };
+        m->address = strdup(address);
+        if (!m->address || asprintf(&m->origin, "%s:%u", file, line) < 0) {
+                free(m->address);
+                l->oom = true;
+                return NULL;
+        }
+        c->n_mailboxes++;
+        return m;
+}
+
+static void begin_mailbox(struct loader *l, const char *address)
+{
+        const struct cfg_mailbox *old;
+        char *q;
+
+        if (!util_address_valid(address)) {
+                q = quote(l, address);
+                if (q)
+                        error_at(l, l->lineno, "malformed address '%s' in section header "
+                                 "(want [mailbox ADDRESS])", q);
+                free(q);
+                return;
+        }
+        old = find_mailbox(l->c, address);
+        if (old) {
+                q = quote(l, address);
+                if (q)
+                        error_at(l, l->lineno, "duplicate section [mailbox %s] (first on line %u)",
+                                 q, l->mbx_seen[old - l->c->mailboxes].header);
+                free(q);
+                return;
+        }
+        if (!add_mailbox(l, address, l->path, l->lineno))
+                return;
+        l->cur = &sections[SEC_MAILBOX];
+        l->cur_mailbox = l->c->n_mailboxes - 1;
+        l->mbx_seen[l->cur_mailbox].header = l->lineno;
+}
+
+static void begin_section(struct loader *l, const char *name)
+{
+        char *q = quote(l, name);
+
+        l->in_section = true;
+        l->cur = NULL;
+        free(l->cur_name);
+        l->cur_name = q;
+        if (!q)
+                return;
+        if (strncmp(name, "mailbox", 7) == 0 && (name[7] == ' ' || name[7] == 0)) {
+                if (name[7] == 0)
+                        error_at(l, l->lineno, "section [mailbox] needs an address: [mailbox ADDRESS]");
+                else
+                        begin_mailbox(l, name + 8);
+                return;
+        }
+        for (enum section_id id = 0; id < SEC_MAILBOX; id++) {
+                if (strcmp(name, sections[id].name) != 0)
+                        continue;
+                if (l->seen[id].header) {
+                        error_at(l, l->lineno, "duplicate section [%s] (first on line %u)",
+                                 name, l->seen[id].header);
+                        return;
+                }
+                l->seen[id].header = l->lineno;
+                l->cur = &sections[id];
+                if (id == SEC_DIRECTORY)
+                        l->c->directory.configured = true;
+                return;
+        }
+        error_at(l, l->lineno, "unknown section [%s]", q);
+}
+
+/* ---- reading the file -------------------------------------------------- */
+
+/* Comments start with '#' or ';' at the start of a line or after a blank. */
+static size_t comment_start(const char *p, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if ((p[i] == '#' || p[i] == ';') && (i == 0 || isspace((unsigned char)p[i - 1])))
+                        return i;
+        return n;
+}
+
+static void trim(const char **p, size_t *n)
+{
+        while (*n && isspace((unsigned char)**p))
+                (*p)++, (*n)--;
+        while (*n && isspace((unsigned char)(*p)[*n - 1]))
+                (*n)--;
+}
+
+/* Checks the (trimmed, comment-free) line in str and follows section
+ * headers; false when the line is to be hidden from inih. */
+static bool check_line(struct loader *l, char *str, size_t n)
+{
+        size_t sep;
+
+        if (str[0] == '[') {
+                if (n < 3 || str[n - 1] != ']' || memchr(str + 1, ']', n - 2) ||
+                    memchr(str + 1, '[', n - 2)) {
+                        error_at(l, l->lineno, "malformed section header (want [SECTION])");
+                        l->in_section = true;
+                        l->cur = NULL;  /* its keys belong to no known section */
+                        return false;
+                }
+                str[n - 1] = 0;
+                begin_section(l, str + 1);
+                str[n - 1] = ']';
+                return true;
+        }
+        /* inih also splits at ':'; only '=' is documented. */
+        sep = strcspn(str, "=:");
+        if (str[sep] != '=') {
+                error_at(l, l->lineno, "malformed line (want KEY = VALUE, [SECTION] or a comment)");
+                return false;
+        }
+        if (sep == 0) {
+                error_at(l, l->lineno, "missing key name before '='");
+                return false;
+        }
+        return true;
+}
+
+/* inih's ini_reader: hands over one line at a time, as fgets would. */
+static char *read_line(char *str, int num, void *stream)
+{
+        struct loader *l = stream;
+        const char *p = l->buf + l->pos, *nl;
+        size_t n;
+
+        if (l->pos >= l->len)
+                return NULL;
+        nl = memchr(p, '\n', l->len - l->pos);
+        n = nl ? (size_t)(nl - p) : l->len - l->pos;
+        l->pos += n + (nl != NULL);
+        l->lineno++;
+        str[0] = 0;
+        if (l->lineno == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+                p += 3, n -= 3;
+        if (memchr(p, 0, n)) {
+                error_at(l, l->lineno, "NUL byte in line");
+                return str;
+        }
+        n = comment_start(p, n);
+        trim(&p, &n);
+        if (n == 0)
+                return str;
+        /* inih would cut the line silently; refuse instead. */
+        if (n > (size_t)num - 1) {
+                error_at(l, l->lineno, "line too long (%zu characters without comments, at most %d)",
+                         n, num - 1);
+                if (p[0] == '[') {
+                        l->in_section = true;
+                        l->cur = NULL;
+                }
+                return str;
+        }
+        memcpy(str, p, n);
+        str[n] = 0;
+        if (!check_line(l, str, n))
+                str[0] = 0;
+        return str;
+}
+
+/* inih's ini_handler. It reads line by line, so l->lineno is this key's
+ * line; its section argument is cut at 50 bytes, so ours is used. */
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+        struct loader *l = user;
+        const struct key *k;
+        struct seen *s;
+        int i;
+
+        (void)section;
+        if (!l->in_section) {
+                char *q = quote(l, name);
+
+                if (q)
+                        error_at(l, l->lineno, "key '%s' outside of any section", q);
+                free(q);
+                return 1;
+        }
+        if (!l->cur)
+                return 1;       /* the section header was reported */
+        i = key_index((enum section_id)(l->cur - sections), name);
+        if (i < 0) {
+                char *q = quote(l, name);
+
+                if (q)
+                        error_at(l, l->lineno, "[%s] unknown key '%s'", l->cur_name, q);
+                free(q);
+                return 1;
+        }
+        k = &l->cur->keys[i];
+        s = section_seen(l);
+        if (s->line[i]) {
+                error_at(l, l->lineno, "[%s] %s set twice (first on line %u)", l->cur_name,
+                         k->name, s->line[i]);
+                return 1;
+        }
+        s->line[i] = l->lineno;
+        if (!*value && k->required) {
+                error_at(l, l->lineno, "[%s] %s must not be empty", l->cur_name, k->name);
+                s->bad |= 1u << i;
+        } else if (*value && k->parse(l, k, value, (char *)section_struct(l) + k->offset) < 0) {
+                s->bad |= 1u << i;
+        }
+        return 1;
+}
+
+/* ---- checks across keys ------------------------------------------------ */
+
+static void check_service(struct loader *l)
+{
+        const struct seen *s = &l->seen[SEC_SERVICE];
+        const struct cfg_service *sv = &l->c->service;
+        unsigned line = key_line(s, SEC_SERVICE, "critical_days");
+
+        if (key_bad(s, SEC_SERVICE, "warn_days") || key_bad(s, SEC_SERVICE, "critical_days"))
+                return;
+        if (sv->critical_days > sv->warn_days)
+                error_at(l, line ? line : key_line(s, SEC_SERVICE, "warn_days"),
+                         "[service] critical_days (%d) must not exceed warn_days (%d)",
+                         sv->critical_days, sv->warn_days);
+}
+
+static void check_pki(struct loader *l)
+{
+        const struct seen *s = &l->seen[SEC_PKI];
+
+        if (!s->header)
+                error_at(l, 1, "section [pki] is missing (trust_anchors is required)");
+        else if (!key_line(s, SEC_PKI, "trust_anchors"))
+                error_at(l, s->header, "[pki] trust_anchors is required");
+}
+
+/* A password file must be a regular file that others cannot read. */
+static int password_stat_ok(const char *path, const struct stat *st, char **why)
+{
+        int r;
+
+        if (!S_ISREG(st->st_mode))
+                r = asprintf(why, "password file '%s' is not a regular file", path);
+        else if (st->st_mode & S_IROTH)
+                r = asprintf(why, "password file '%s' is readable by others; chmod o-r it", path);
+        else
+                return 0;
+        if (r < 0)
+                *why = NULL;
+        return -EACCES;
+}
+
+static int check_password_mode(const char *path, char **why)
+{
+        struct stat st;
+        int r;
+
+        if (stat(path, &st) == 0)
+                return password_stat_ok(path, &st, why);
+        r = -errno;
+        if (asprintf(why, "password file '%s': %s", path, strerror(-r)) < 0)
+                *why = NULL;
+        return r;
+}
+
+static void check_credentials(struct loader *l)
+{
+        struct cfg_directory *d = &l->c->directory;
+        const struct seen *s = &l->seen[SEC_DIRECTORY];
+        unsigned line = key_line(s, SEC_DIRECTORY, "password_file");
+        const char *creds = getenv("CREDENTIALS_DIRECTORY");
+        char *why = NULL;
+
+        if (!d->bind_dn) {
+                if (d->password_file && !key_bad(s, SEC_DIRECTORY, "bind_dn"))
+                        error_at(l, line, "[directory] password_file is set but bind_dn is not");
+                return;
+        }
+        if (!d->password_file) {
+                line = key_line(s, SEC_DIRECTORY, "bind_dn");
+                if (!creds || !*creds) {
+                        /* --check-cert does not bind: lack of a secret is no error there. */
+                        if (l->need == CFG_NEED_DIRECTORY)
+                                error_at(l, line, "[directory] bind_dn is set but there is no password: "
+                                         "set password_file, or pass the credential ldap-password "
+                                         "($CREDENTIALS_DIRECTORY is not set)");
+                        return;
+                }
+                if (asprintf(&d->password_file, "%s/ldap-password", creds) < 0) {
+                        d->password_file = NULL;
+                        l->oom = true;
+                        return;
+                }
+        }
+        if (check_password_mode(d->password_file, &why) < 0) {
+                if (why)
+                        error_at(l, line, "[directory] %s", why);
+                else
+                        l->oom = true;
+        }
+        free(why);
+}
+
+/* A bind password must never cross the network in clear. */
+static void check_plain_bind(struct loader *l)
+{
+        const struct cfg_directory *d = &l->c->directory;
+
+        if (!d->bind_dn || d->starttls)
+                return;
+        for (size_t i = 0; i < d->n_uris; i++) {
+                char *q;
+
+                if (strncasecmp(d->uris[i], "ldap://", 7) != 0)
+                        continue;
+                q = quote(l, d->uris[i]);
+                if (q)
+                        error_at(l, key_line(&l->seen[SEC_DIRECTORY], SEC_DIRECTORY, "bind_dn"),
+                                 "[directory] bind_dn is set and uri '%s' is not encrypted: set "
+                                 "starttls = yes or use ldaps:// so the password is not sent in clear", q);
+                free(q);
+                return;
+        }
+}
+
+static void check_directory(struct loader *l)
+{
+        const struct seen *s = &l->seen[SEC_DIRECTORY];
+
+        if (!l->c->directory.configured) {
+                if (l->need == CFG_NEED_DIRECTORY)
+                        error_at(l, 1, "section [directory] is missing (uri and base are required)");
+                return;
+        }
+        if (l->need == CFG_NEED_DIRECTORY) {
+                if (!key_line(s, SEC_DIRECTORY, "uri"))
+                        error_at(l, s->header, "[directory] uri is required");
+                if (!key_line(s, SEC_DIRECTORY, "base"))
+                        error_at(l, s->header, "[directory] base is required");
+        }
+        check_credentials(l);
+        check_plain_bind(l);
+}
+
+/* Overrides were parsed into the mailbox; the rest comes from [service]. */
+static void check_mailboxes(struct loader *l)
+{
+        const struct seen *sv = &l->seen[SEC_SERVICE];
+        bool svc_bad = key_bad(sv, SEC_SERVICE, "warn_days") || key_bad(sv, SEC_SERVICE, "critical_days");
+
+        for (size_t i = 0; i < l->c->n_mailboxes; i++) {
+                struct cfg_mailbox *m = &l->c->mailboxes[i];
+                const struct seen *s = &l->mbx_seen[i];
+                unsigned w = key_line(s, SEC_MAILBOX, "warn_days");
+                unsigned k = key_line(s, SEC_MAILBOX, "critical_days");
+                char *q;
+
+                if (!w)
+                        m->warn_days = l->c->service.warn_days;
+                if (!k)
+                        m->critical_days = l->c->service.critical_days;
+                if ((!w && !k) || (svc_bad && (!w || !k)) || key_bad(s, SEC_MAILBOX, "warn_days") ||
+                    key_bad(s, SEC_MAILBOX, "critical_days") || m->critical_days <= m->warn_days)
+                        continue;
+                q = quote(l, m->address);
+                if (q)
+                        error_at(l, k ? k : w, "[mailbox %s] critical_days (%d) must not exceed "
+                                 "warn_days (%d)", q, m->critical_days, m->warn_days);
+                free(q);
+        }
+}
+
+/* One mailbox_list line: an address, '#' comments, blank lines. */
+static void list_line(struct loader *l, const char *file, unsigned line, const char *p, size_t n)
+{
+        char *addr, *q;
+
+        n = comment_start(p, n);
+        trim(&p, &n);
+        if (n == 0)
+                return;
+        addr = memchr(p, 0, n) ? NULL : strndup(p, n);
+        if (addr && util_address_valid(addr)) {
+                if (!find_mailbox(l->c, addr))
+                        add_mailbox(l, addr, file, line);
+                free(addr);
+                return;
+        }
+        q = util_sanitize(p, n, QUOTE_MAX);
+        if (q)
+                error_in(l, file, line, "malformed address '%s'", q);
+        else
+                l->oom = true;
+        free(q);
+        free(addr);
+}
+
+static void load_mailbox_list(struct loader *l)
+{
+        const char *file = l->c->service.mailbox_list;
+        unsigned char *buf = NULL;
+        size_t len = 0;
+        unsigned line = 0;
+        int r;
+
+        if (!file)
+                return;
+        r = util_read_file(file, UTIL_MAX_FILE_SIZE, &buf, &len);
+        if (r < 0) {
+                error_at(l, key_line(&l->seen[SEC_SERVICE], SEC_SERVICE, "mailbox_list"),
+                         "[service] mailbox_list: cannot read %s: %s", file, strerror(-r));
+                return;
+        }
+        for (size_t pos = 0; pos < len; ) {
+                const char *p = (const char *)buf + pos, *nl = memchr(p, '\n', len - pos);
+                size_t n = nl ? (size_t)(nl - p) : len - pos;
+
+                list_line(l, file, ++line, p, n);
+                pos += n + 1;
+        }
+        free(buf);
+}
+
+/* ---- the public functions ---------------------------------------------- */
+
+static struct cfg *cfg_new(const char *path)
+{
+        struct cfg *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                return NULL;
+        c->service = (struct cfg_service){ .interval_usec = 6 * 3600 * USEC_PER_SEC,
+                                           .warn_days = 30, .critical_days = 7,
+                                           .realert_usec = 24 * 3600 * USEC_PER_SEC };
+        c->pki.revocation = true;
+        c->pki.min_rsa_bits = 3000;
+        c->pki.min_ec_bits = 256;
+        c->directory.scope = CFG_SCOPE_SUB;
+        c->directory.timeout_usec = 10 * USEC_PER_SEC;
+        c->require_usages = USAGE_ALL;
+        c->path = strdup(path);
+        c->directory.filter = strdup("(mail=%s)");
+        if (!c->path || !c->directory.filter) {
+                cfg_free(c);
+                return NULL;
+        }
+        return c;
+}
+
+/* The absolute directory of the configuration file. */
+static int config_dir(const char *path, char **ret)
+{
+        char *copy = strdup(path), *dir;
+
+        if (!copy)
+                return -ENOMEM;
+        dir = realpath(dirname(copy), NULL);
+        free(copy);
+        if (!dir)
+                return -errno;
+        *ret = dir;
+        return 0;
+}
+
+static void parse(struct loader *l)
+{
+        int r = ini_parse_stream(read_line, l, on_key, l);
+
+        /* read_line hides every line inih could refuse; this is a safety net. */
+        if (r > 0 && l->n_errors == 0)
+                error_at(l, (unsigned)r, "syntax error");
+        else if (r < 0)
+                l->oom = true;
+        check_service(l);
+        check_pki(l);
+        check_directory(l);
+        check_mailboxes(l);
+        load_mailbox_list(l);
+}
+
+/* Closes the message stream; hands out the messages, if any. */
+static int finish_errors(struct loader *l, char **errors)
+{
+        if (!l->err || fclose(l->err) != 0 || l->oom) {
+                l->err = NULL;
+                return -ENOMEM;
+        }
+        l->err = NULL;
+        if (l->n_errors == 0)
+                return 0;
+        *errors = l->err_buf;
+        l->err_buf = NULL;
+        return -EINVAL;
+}
+
+int cfg_load(const char *path, enum cfg_need need, struct cfg **ret, char **errors)
+{
+        struct loader l = { .path = path, .need = need };
+        unsigned char *buf = NULL;
+        int r;
+
+        *errors = NULL;
+        r = util_read_file(path, UTIL_MAX_FILE_SIZE, &buf, &l.len);
+        if (r >= 0)
+                r = config_dir(path, &l.dir);
+        if (r < 0) {
+                if (asprintf(errors, "%s: cannot read: %s", path, strerror(-r)) < 0)
+                        *errors = NULL;
+                goto out;
+        }
+        l.buf = (const char *)buf;
+        l.c = cfg_new(path);
+        l.err = open_memstream(&l.err_buf, &l.err_len);
+        if (!l.c || !l.err) {
+                r = -ENOMEM;
+                goto out;
+        }
+        parse(&l);
+        r = finish_errors(&l, errors);
+        if (r == 0) {
+                *ret = l.c;
+                l.c = NULL;
+        }
+out:
+        if (l.err)
+                fclose(l.err);
+        free(l.err_buf);
+        free(l.cur_name);
+        free(l.mbx_seen);
+        free(l.dir);
+        free(buf);
+        cfg_free(l.c);
+        return r;
+}
+
+void cfg_free(struct cfg *c)
+{
+        if (!c)
+                return;
+        free(c->path);
+        free(c->service.mailbox_list);
+        free(c->pki.trust_anchors);
+        free(c->pki.intermediates);
+        free_strv(c->pki.crls, c->pki.n_crls);
+        free_strv(c->pki.require_policy, c->pki.n_require_policy);
+        free_strv(c->directory.uris, c->directory.n_uris);
+        free(c->directory.base);
+        free(c->directory.filter);
+        free(c->directory.bind_dn);
+        free(c->directory.password_file);
+        free(c->directory.tls_ca_file);
+        for (size_t i = 0; i < c->n_mailboxes; i++) {
+                free(c->mailboxes[i].address);
+                free(c->mailboxes[i].certificates);
+                free(c->mailboxes[i].origin);
+        }
+        free(c->mailboxes);
+        free(c);
+}
+
+const struct cfg_mailbox *cfg_find_mailbox(const struct cfg *c, const char *address)
+{
+        return find_mailbox(c, address);
+}
+
+/* The first line of an open password file; *why explains a refusal. */
+static int read_first_line(int fd, const char *path, char **ret, char **why)
+{
+        char buf[PASSWORD_MAX];
+        const char *problem = NULL, *nl;
+        size_t len = 0, n;
+        int r = -EINVAL;
+
+        while (len < sizeof(buf)) {
+                ssize_t k = read(fd, buf + len, sizeof(buf) - len);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        r = -errno;
+                        problem = strerror(errno);
+                        break;
+                }
+                if (k == 0)
+                        break;
+                len += (size_t)k;
+        }
+        nl = memchr(buf, '\n', len);
+        n = nl ? (size_t)(nl - buf) : len;
+        if (n > 0 && buf[n - 1] == '\r')
+                n--;
+        if (problem)
+                ;
+        else if (!nl && len == sizeof(buf))
+                problem = "the first line is too long";
+        else if (n == 0)
+                problem = "the first line is empty";
+        else if (memchr(buf, 0, n))
+                problem = "the first line contains a NUL byte";
+        if (problem) {
+                if (asprintf(why, "password file '%s': %s", path, problem) < 0)
+                        *why = NULL;
+        } else {
+                *ret = strndup(buf, n);
+                r = *ret ? 0 : -ENOMEM;
+        }
+        explicit_bzero(buf, sizeof(buf));
+        return r;
+}
+
+int cfg_read_password(const struct cfg_directory *d, char **ret, char **err)
+{
+        char *why = NULL;
+        struct stat st;
+        int fd = -1, r;
+
+        *err = NULL;
+        if (!d->password_file) {
+                if (asprintf(err, "no password file: set password_file, or pass the credential "
+                             "ldap-password ($CREDENTIALS_DIRECTORY is not set)") < 0)
+                        *err = NULL;
+                return -ENOENT;
+        }
+        /* Checked on the open file, so that what is read is what was checked. */
+        fd = open(d->password_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                r = -errno;
+                if (asprintf(&why, "password file '%s': %s", d->password_file, strerror(-r)) < 0)
+                        why = NULL;
+        } else {
+                r = password_stat_ok(d->password_file, &st, &why);
+                if (r == 0)
+                        r = read_first_line(fd, d->password_file, ret, &why);
+        }
+        if (fd >= 0)
+                close(fd);
+        *err = why;
+        return r;
+}

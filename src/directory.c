@@ -1,9 +1,1030 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* PLACEHOLDER: replaced by the real module. */
-#include <errno.h>
-#include <stdlib.h>
+/* The LDAP directory: one connection per cycle, searches pipelined over it.
+ *
+ * Decisions where the contract is silent:
+ * - ldapi:// counts as a protected channel for the bind password (a local
+ *   socket never leaves the machine); ldap:// without StartTLS does not,
+ *   and dir_open() refuses it before connecting.
+ * - A base that does not exist (noSuchObject) is an error of the search,
+ *   not "no entries": otherwise a typo in base would turn every mailbox
+ *   into MAILBOX_NOT_FOUND.
+ * - Referrals are never chased. A referral result is an error naming the
+ *   URL. Continuation references are ignored when the search found
+ *   entries; when it found none, the entry may live on the other server,
+ *   so the search fails naming the reference instead of saying "none".
+ * - More entries than DIR_MAX_ENTRIES (sizeLimitExceeded) is not an
+ *   error: the answer keeps the first ones and says truncated.
+ * - Once connected, libldap is not allowed to open another connection on
+ *   its own: a silent reconnect would skip StartTLS and the bind.
+ */
 #include "directory.h"
-int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason) { (void)c; (void)ret; *reason = NULL; return -ENOSYS; }
-int dir_lookup(struct dir *d, const char *const *addresses, size_t n, struct dir_answer *answers, char **reason) { (void)d; (void)addresses; (void)n; (void)answers; *reason = NULL; return -ENOSYS; }
-void dir_answer_free(struct dir_answer *a) { (void)a; }
-void dir_close(struct dir *d) { (void)d; }
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ldap.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openldap.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "util.h"
+
+/* Searches outstanding at once. OpenLDAP closes an anonymous connection
+ * with more than 100 pending requests (conn_max_pending). */
+#define DIR_WINDOW 64
+/* Largest message accepted from the server: one entry with every value at
+ * its limit fits many times over; anything bigger ends the connection
+ * before libldap buffers it. */
+#define DIR_MAX_PDU (16u * 1024u * 1024u)
+#define DIR_MAX_DIAG 300                /* bytes of a server message we quote */
+
+static const char *const dir_attributes[] = { "userCertificate;binary", "userSMIMECertificate",
+                                              NULL };
+
+struct dir {
+        LDAP *ld;
+        ldap_conncb conncb;             /* libldap keeps a pointer to it: lives as long as ld */
+        bool sealed;                    /* connected and bound: no further connections */
+        bool broken;                    /* the connection failed during a lookup */
+        char *uri;
+        char *base;
+        char *filter;
+        int scope;
+        uint64_t timeout_usec;
+};
+
+static uint64_t now_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static struct timeval usec_to_tv(uint64_t usec)
+{
+        return (struct timeval){ .tv_sec = (time_t)(usec / USEC_PER_SEC),
+                                 .tv_usec = (suseconds_t)(usec % USEC_PER_SEC) };
+}
+
+/* Appends to a "; "-separated message; on OOM the message stays as it was. */
+static void append(char **msg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void append(char **msg, const char *fmt, ...)
+{
+        char *part = NULL, *joined = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&part, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return;
+        if (!*msg) {
+                *msg = part;
+                return;
+        }
+        if (asprintf(&joined, "%s; %s", *msg, part) >= 0) {
+                free(*msg);
+                *msg = joined;
+        }
+        free(part);
+}
+
+/* What libldap says about rc, with the diagnostic message of the server
+ * or the TLS layer (untrusted: escaped). Never NULL unless OOM. */
+static char *error_text(LDAP *ld, int rc)
+{
+        char *diag = NULL, *clean = NULL, *s = NULL;
+
+        if (ld && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) == LDAP_OPT_SUCCESS &&
+            diag && *diag)
+                clean = util_sanitize(diag, strlen(diag), DIR_MAX_DIAG);
+        if (clean && strcmp(clean, ldap_err2string(rc)) != 0) {
+                if (asprintf(&s, "%s: %s", ldap_err2string(rc), clean) < 0)
+                        s = NULL;
+        } else {
+                s = strdup(ldap_err2string(rc));
+        }
+        ldap_memfree(diag);
+        free(clean);
+        return s;
+}
+
+static int conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr,
+                    struct ldap_conncb *ctx)
+{
+        struct dir *d = ctx->lc_arg;
+
+        (void)ld, (void)sb, (void)srv, (void)addr;
+        return d->sealed ? -1 : 0;
+}
+
+static void conn_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+        (void)ld, (void)sb, (void)ctx;
+}
+
+/* libldap writes with write(2): a server that went away would raise
+ * SIGPIPE and end the process. It is blocked while this module talks to
+ * the server, and one raised meanwhile is consumed; nothing global changes. */
+struct pipe_guard {
+        sigset_t old;
+        bool was_pending;
+};
+
+static void pipe_block(struct pipe_guard *g)
+{
+        sigset_t set, pending;
+
+        sigemptyset(&set);
+        sigaddset(&set, SIGPIPE);
+        g->was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+        pthread_sigmask(SIG_BLOCK, &set, &g->old);
+}
+
+static void pipe_restore(const struct pipe_guard *g)
+{
+        static const struct timespec zero = { 0, 0 };
+        sigset_t set, pending;
+
+        sigemptyset(&set);
+        sigaddset(&set, SIGPIPE);
+        if (!g->was_pending && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1)
+                (void)sigtimedwait(&set, NULL, &zero);
+        pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+/* libldap bounds a TLS handshake by busy-polling a non-blocking socket at
+ * best, and not at all at worst. So the handshake runs on a blocking
+ * socket, and this timer thread shuts the socket down when it takes
+ * longer than the timeout: the blocked read returns and the handshake fails. */
+struct watchdog {
+        pthread_t thread;
+        int efd;                        /* written when the guarded call is done */
+        int fd;                         /* the connection */
+        uint64_t timeout_usec;
+        bool fired;                     /* read only after pthread_join() */
+};
+
+static void *watchdog_main(void *arg)
+{
+        struct watchdog *w = arg;
+        uint64_t deadline = now_usec() + w->timeout_usec, now;
+        struct pollfd p = { .fd = w->efd, .events = POLLIN };
+
+        while ((now = now_usec()) < deadline) {
+                int n = poll(&p, 1, (int)((deadline - now + 999) / 1000));
+
+                if (n > 0)
+                        return NULL;
+                if (n < 0 && errno != EINTR)
+                        break;
+        }
+        w->fired = true;
+        shutdown(w->fd, SHUT_RDWR);
+        return NULL;
+}
+
+/* Runs fn on d->ld with the watchdog on fd; *fired tells a timeout. */
+static int guarded(struct dir *d, int fd, int (*fn)(LDAP *), bool *fired)
+{
+        struct watchdog w = { .fd = fd, .timeout_usec = d->timeout_usec };
+        uint64_t one = 1;
+        int rc, e;
+
+        *fired = false;
+        w.efd = eventfd(0, EFD_CLOEXEC);
+        if (w.efd < 0)
+                return LDAP_NO_MEMORY;
+        e = pthread_create(&w.thread, NULL, watchdog_main, &w);
+        if (e != 0) {
+                close(w.efd);
+                return LDAP_NO_MEMORY;
+        }
+        rc = fn(d->ld);
+        (void)!write(w.efd, &one, sizeof(one));
+        pthread_join(w.thread, NULL);
+        close(w.efd);
+        *fired = w.fired;
+        return rc;
+}
+
+static int install_tls(LDAP *ld)
+{
+        return ldap_install_tls(ld);
+}
+
+static int start_tls(LDAP *ld)
+{
+        return ldap_start_tls_s(ld, NULL, NULL);
+}
+
+/* Protocol, no referrals, timeouts and verified TLS on a fresh handle. */
+static int set_options(struct dir *d, const struct cfg_directory *c, bool tls)
+{
+        struct timeval tv = usec_to_tv(d->timeout_usec), none = { -1, 0 };
+        int v3 = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND;
+        int tls12 = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2, client = 0;
+
+        /* LDAP_OPT_TIMEOUT bounds every synchronous call (StartTLS, bind).
+         * No network timeout: the connection is made here, and with one
+         * libldap would spin on a non-blocking socket during the TLS
+         * handshake (the watchdog bounds that instead). */
+        if (ldap_set_option(d->ld, LDAP_OPT_PROTOCOL_VERSION, &v3) != LDAP_OPT_SUCCESS ||
+            ldap_set_option(d->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
+            ldap_set_option(d->ld, LDAP_OPT_NETWORK_TIMEOUT, &none) != LDAP_OPT_SUCCESS ||
+            ldap_set_option(d->ld, LDAP_OPT_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
+            ldap_set_option(d->ld, LDAP_OPT_CONNECT_CB, &d->conncb) != LDAP_OPT_SUCCESS)
+                return -EINVAL;
+        if (!tls)
+                return 0;
+        /* Options on the handle take effect only with a new TLS context made
+         * after them; without tls_ca_file, libldap's default CA set (Debian:
+         * TLS_CACERT of /etc/ldap/ldap.conf, the system bundle) applies. */
+        if (ldap_set_option(d->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS ||
+            ldap_set_option(d->ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls12) != LDAP_OPT_SUCCESS ||
+            (c->tls_ca_file &&
+             ldap_set_option(d->ld, LDAP_OPT_X_TLS_CACERTFILE, c->tls_ca_file) != LDAP_OPT_SUCCESS) ||
+            ldap_set_option(d->ld, LDAP_OPT_X_TLS_NEWCTX, &client) != LDAP_OPT_SUCCESS)
+                return -EPROTO;
+        return 0;
+}
+
+/* -errno for a libldap result code of the connection or bind. */
+static int rc_to_errno(int rc)
+{
+        switch (rc) {
+        case LDAP_TIMEOUT: return -ETIMEDOUT;
+        case LDAP_NO_MEMORY: return -ENOMEM;
+        case LDAP_INVALID_CREDENTIALS:
+        case LDAP_INAPPROPRIATE_AUTH:
+        case LDAP_INSUFFICIENT_ACCESS:
+        case LDAP_CONFIDENTIALITY_REQUIRED:
+        case LDAP_STRONG_AUTH_REQUIRED: return -EACCES;
+        default: return -EIO;
+        }
+}
+
+/* why: "what failed: libldap's text", or that nothing came in time. */
+static int fail(struct dir *d, int rc, bool timed_out, const char *what, char **why)
+{
+        char *text;
+
+        if (timed_out || rc == LDAP_TIMEOUT) {
+                append(why, "%s: no answer within %.1f s", what,
+                       (double)d->timeout_usec / (double)USEC_PER_SEC);
+                return -ETIMEDOUT;
+        }
+        text = error_text(d->ld, rc);
+        append(why, "%s: %s", what, text ? text : ldap_err2string(rc));
+        free(text);
+        return rc_to_errno(rc);
+}
+
+/* libldap's GnuTLS backend reports a rejected server certificate (wrong
+ * issuer, host name, validity) only as "(unknown error code)" and says
+ * which in its debug log alone; other TLS failures come with a text. */
+static int tls_fail(struct dir *d, int rc, bool timed_out, const char *what, char **why)
+{
+        char *diag = NULL;
+        bool unverified;
+
+        if (timed_out || rc == LDAP_TIMEOUT)
+                return fail(d, rc, timed_out, what, why);
+        unverified = ldap_get_option(d->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) == LDAP_OPT_SUCCESS &&
+                     diag && strcmp(diag, "(unknown error code)") == 0;
+        ldap_memfree(diag);
+        if (!unverified)
+                return fail(d, rc, false, what, why);
+        append(why, "%s: the server's certificate was rejected (not from a trusted CA "
+                    "(tls_ca_file), not for this host name, expired or revoked)", what);
+        return -EPROTO;
+}
+
+static int do_bind(struct dir *d, const struct cfg_directory *c, const char *password,
+                   char **why)
+{
+        struct berval cred = { 0, NULL };
+        char *what = NULL;
+        int rc, r;
+
+        if (password) {
+                cred.bv_val = (char *)password;
+                cred.bv_len = strlen(password);
+        }
+        rc = ldap_sasl_bind_s(d->ld, c->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+        if (rc == LDAP_SUCCESS)
+                return 0;
+        if (c->bind_dn) {
+                char *dn = util_sanitize(c->bind_dn, strlen(c->bind_dn), DIR_MAX_DIAG);
+
+                if (dn && asprintf(&what, "bind as '%s' failed", dn) < 0)
+                        what = NULL;
+                free(dn);
+        }
+        r = fail(d, rc, false, what ? what : c->bind_dn ? "bind failed" : "anonymous bind failed",
+                 why);
+        free(what);
+        return r;
+}
+
+static int wait_connected(int fd, uint64_t deadline)
+{
+        struct pollfd p = { .fd = fd, .events = POLLOUT };
+        socklen_t len = sizeof(int);
+        uint64_t now;
+        int n, err = 0;
+
+        do {
+                now = now_usec();
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                n = poll(&p, 1, (int)((deadline - now + 999) / 1000));
+        } while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        if (n == 0)
+                return -ETIMEDOUT;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+                return -errno;
+        return -err;
+}
+
+/* A blocking TCP connection to host:port, the connect bounded by the
+ * timeout (over all addresses of host). 0 or -errno with *why. */
+static int connect_tcp(const struct dir *d, const char *host, int port, int *ret, char **why)
+{
+        struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+        struct addrinfo *res = NULL;
+        uint64_t deadline = now_usec() + d->timeout_usec;
+        unsigned user_timeout_ms = (unsigned)(d->timeout_usec / 1000);
+        char service[16];
+        int fd = -1, r = -EHOSTUNREACH, e;
+
+        snprintf(service, sizeof(service), "%d", port);
+        e = getaddrinfo(host, service, &hints, &res);
+        if (e != 0) {
+                append(why, "cannot connect: %s: %s", host, gai_strerror(e));
+                return -EHOSTUNREACH;
+        }
+        for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
+                fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                            a->ai_protocol);
+                if (fd < 0) {
+                        r = -errno;
+                        continue;
+                }
+                r = connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : -errno;
+                if (r == -EINPROGRESS)
+                        r = wait_connected(fd, deadline);
+                if (r < 0) {
+                        close(fd);
+                        fd = -1;
+                }
+        }
+        freeaddrinfo(res);
+        if (fd < 0) {
+                append(why, "cannot connect: %s", r == -ETIMEDOUT ? "no answer within the timeout"
+                                                                  : strerror(-r));
+                return r;
+        }
+        /* Blocking from now on (libldap expects it); writes to a peer that
+         * stopped reading give up after the timeout. */
+        if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+                r = -errno;
+                close(fd);
+                append(why, "cannot connect: %s", strerror(-r));
+                return r;
+        }
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
+                         sizeof(user_timeout_ms));
+        *ret = fd;
+        return 0;
+}
+
+enum transport { T_LDAP, T_LDAPS, T_LDAPI };
+
+static int parse_uri(const char *uri, enum transport *t, char **host, int *port)
+{
+        LDAPURLDesc *lud = NULL;
+        int r = 0;
+
+        *t = T_LDAP;
+        if (ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS)
+                return -EINVAL;
+        if (strcasecmp(lud->lud_scheme, "ldap") == 0)
+                *t = T_LDAP;
+        else if (strcasecmp(lud->lud_scheme, "ldaps") == 0)
+                *t = T_LDAPS;
+        else if (strcasecmp(lud->lud_scheme, "ldapi") == 0)
+                *t = T_LDAPI;
+        else
+                r = -EINVAL;
+        *port = lud->lud_port ? lud->lud_port : *t == T_LDAPS ? LDAPS_PORT : LDAP_PORT;
+        *host = strdup(lud->lud_host && *lud->lud_host ? lud->lud_host : "localhost");
+        if (!*host)
+                r = -ENOMEM;
+        ldap_free_urldesc(lud);
+        return r;
+}
+
+static void limit_pdu(struct dir *d)
+{
+        ber_len_t max = DIR_MAX_PDU;
+        Sockbuf *sb = NULL;
+
+        if (ldap_get_option(d->ld, LDAP_OPT_SOCKBUF, &sb) == LDAP_OPT_SUCCESS && sb)
+                (void)ber_sockbuf_ctrl(sb, LBER_SB_OPT_SET_MAX_INCOMING, &max);
+}
+
+/* A local socket without TLS: libldap connects, bounded by the network
+ * timeout (a full listen backlog would block). */
+static int connect_ldapi(struct dir *d, const struct cfg_directory *c, const char *uri,
+                         char **why)
+{
+        struct timeval tv = usec_to_tv(d->timeout_usec);
+        int rc = ldap_initialize(&d->ld, uri);
+
+        if (rc != LDAP_SUCCESS) {
+                d->ld = NULL;
+                return fail(d, rc, false, "cannot connect", why);
+        }
+        if (set_options(d, c, false) < 0 ||
+            ldap_set_option(d->ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) != LDAP_OPT_SUCCESS)
+                return fail(d, LDAP_LOCAL_ERROR, false, "cannot set up libldap", why);
+        rc = ldap_connect(d->ld);
+        if (rc != LDAP_SUCCESS)
+                return fail(d, rc, false, "cannot connect", why);
+        limit_pdu(d);
+        return 0;
+}
+
+/* The handle for uri, connected; ldaps:// with TLS set up. */
+static int connect_uri(struct dir *d, const struct cfg_directory *c, const char *uri,
+                       enum transport t, const char *host, int port, char **why)
+{
+        bool fired;
+        int fd = -1, rc, r;
+
+        if (t == T_LDAPI)
+                return connect_ldapi(d, c, uri, why);
+        r = connect_tcp(d, host, port, &fd, why);
+        if (r < 0)
+                return r;
+        rc = ldap_init_fd(fd, LDAP_PROTO_TCP, uri, &d->ld);
+        if (rc != LDAP_SUCCESS) {
+                close(fd);
+                d->ld = NULL;
+                return fail(d, rc, false, "cannot set up libldap", why);
+        }
+        limit_pdu(d);
+        r = set_options(d, c, t == T_LDAPS || c->starttls);
+        if (r == -EPROTO && c->tls_ca_file) {
+                append(why, "cannot set up TLS with tls_ca_file '%s'", c->tls_ca_file);
+                return r;
+        }
+        if (r < 0)
+                return fail(d, LDAP_LOCAL_ERROR, false, "cannot set up TLS or libldap", why);
+        if (t == T_LDAPS) {
+                rc = guarded(d, fd, install_tls, &fired);
+                if (rc != LDAP_SUCCESS)
+                        return tls_fail(d, rc, fired, "TLS handshake failed", why);
+        }
+        if (t == T_LDAP && c->starttls) {
+                rc = guarded(d, fd, start_tls, &fired);
+                if (rc != LDAP_SUCCESS)
+                        return tls_fail(d, rc, fired, "StartTLS failed", why);
+        }
+        return 0;
+}
+
+/* One URI: connect (TLS for ldaps://), StartTLS when asked, bind. On
+ * success d->ld is the bound handle; otherwise it is NULL and *why says
+ * what failed, without the URI. */
+static int try_uri(struct dir *d, const struct cfg_directory *c, const char *uri,
+                   const char *password, char **why)
+{
+        enum transport t;
+        char *host = NULL;
+        int port, r;
+
+        r = parse_uri(uri, &t, &host, &port);
+        if (r < 0) {
+                append(why, r == -ENOMEM ? "out of memory"
+                                         : "not an ldap://, ldaps:// or ldapi:// URI");
+                goto out;
+        }
+        if (password && t == T_LDAP && !c->starttls) {
+                append(why, "refusing to send the bind password over an unencrypted connection "
+                            "(use ldaps:// or starttls = yes)");
+                r = -EPERM;
+                goto out;
+        }
+        r = connect_uri(d, c, uri, t, host, port, why);
+        if (r == 0)
+                r = do_bind(d, c, password, why);
+out:
+        if (r < 0 && d->ld) {
+                ldap_unbind_ext_s(d->ld, NULL, NULL);
+                d->ld = NULL;
+        }
+        free(host);
+        return r;
+}
+
+static struct dir *dir_new(const struct cfg_directory *c)
+{
+        struct dir *d = calloc(1, sizeof(*d));
+
+        if (!d)
+                return NULL;
+        d->conncb = (ldap_conncb){ .lc_add = conn_add, .lc_del = conn_del, .lc_arg = d };
+        d->timeout_usec = c->timeout_usec ? c->timeout_usec : 10 * USEC_PER_SEC;
+        d->scope = c->scope == CFG_SCOPE_BASE ? LDAP_SCOPE_BASE :
+                   c->scope == CFG_SCOPE_ONE ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;
+        d->base = strdup(c->base);
+        d->filter = strdup(c->filter);
+        if (!d->base || !d->filter) {
+                dir_close(d);
+                return NULL;
+        }
+        return d;
+}
+
+/* Tries the URIs in order until one works; *reason collects every failure. */
+static int connect_any(struct dir *d, const struct cfg_directory *c, const char *password,
+                       char **reason)
+{
+        int r = -EINVAL;
+
+        for (size_t i = 0; i < c->n_uris; i++) {
+                char *why = NULL;
+
+                r = try_uri(d, c, c->uris[i], password, &why);
+                if (r == 0) {
+                        free(why);
+                        d->uri = strdup(c->uris[i]);
+                        return d->uri ? 0 : -ENOMEM;
+                }
+                append(reason, "%s: %s", c->uris[i], why ? why : "failed");
+                free(why);
+        }
+        return r;
+}
+
+int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason)
+{
+        struct pipe_guard guard;
+        struct dir *d = NULL;
+        char *password = NULL;
+        int r;
+
+        *reason = NULL;
+        if (c->n_uris == 0 || !c->base || !c->filter) {
+                append(reason, "[directory] needs uri, base and filter");
+                return -EINVAL;
+        }
+        d = dir_new(c);
+        if (!d)
+                return -ENOMEM;
+        if (c->bind_dn) {
+                r = cfg_read_password(c, &password, reason);
+                if (r < 0)
+                        goto out;
+        }
+        pipe_block(&guard);
+        r = connect_any(d, c, password, reason);
+        pipe_restore(&guard);
+        if (r < 0)
+                goto out;
+        free(*reason);
+        *reason = NULL;
+        d->sealed = true;
+        *ret = d;
+        d = NULL;
+out:
+        if (password) {
+                explicit_bzero(password, strlen(password));
+                free(password);
+        }
+        if (r == -ENOMEM && !*reason)
+                append(reason, "out of memory");
+        dir_close(d);
+        return r;
+}
+
+const char *dir_uri(const struct dir *d)
+{
+        return d->uri;
+}
+
+/* ---- lookups ------------------------------------------------------- */
+
+struct slot {
+        int msgid;                      /* -1: free */
+        size_t index;                   /* into addresses and answers */
+        uint64_t deadline;
+        char *reference;                /* first continuation reference, escaped */
+};
+
+struct lookup {
+        struct dir *d;
+        const char *const *addresses;
+        struct dir_answer *answers;
+        struct slot slots[DIR_WINDOW];
+        size_t n_active;
+        size_t total;                   /* bytes of values and DNs kept so far */
+        uint64_t last_activity;
+};
+
+/* The configured filter with its "%s" replaced by the RFC 4515-escaped
+ * address; NULL when out of memory or the filter has no "%s". */
+static char *make_filter(const char *filter, const char *address)
+{
+        struct berval in = { strlen(address), (char *)address }, esc = { 0, NULL };
+        const char *p = strstr(filter, "%s");
+        char *s = NULL;
+
+        if (!p || ldap_bv2escaped_filter_value(&in, &esc) != 0)
+                return NULL;
+        if (asprintf(&s, "%.*s%s%s", (int)(p - filter), filter, esc.bv_val, p + 2) < 0)
+                s = NULL;
+        ldap_memfree(esc.bv_val);
+        return s;
+}
+
+static void answer_fail(struct dir_answer *a, int error, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void answer_fail(struct dir_answer *a, int error, const char *fmt, ...)
+{
+        va_list ap;
+
+        /* A failed search has no entries: what arrived is not the answer. */
+        dir_answer_free(a);
+        a->error = error;
+        va_start(ap, fmt);
+        if (vasprintf(&a->reason, fmt, ap) < 0)
+                a->reason = NULL;
+        va_end(ap);
+}
+
+/* Sends the search for addresses[i] into a free slot. Negative only for a
+ * failure of the connection; a bad search fails its answer. */
+static int send_search(struct lookup *l, size_t i, char **reason)
+{
+        struct dir *d = l->d;
+        struct timeval limit = usec_to_tv(d->timeout_usec + USEC_PER_SEC - 1);
+        struct slot *s = NULL;
+        char *filter;
+        int rc, msgid;
+
+        limit.tv_usec = 0;      /* the server counts whole seconds */
+        filter = make_filter(d->filter, l->addresses[i]);
+        if (!filter) {
+                answer_fail(&l->answers[i], -EINVAL, "cannot build a search filter from '%s'",
+                            d->filter);
+                return 0;
+        }
+        rc = ldap_search_ext(d->ld, d->base, d->scope, filter, (char **)dir_attributes, 0, NULL,
+                             NULL, &limit, DIR_MAX_ENTRIES, &msgid);
+        free(filter);
+        if (rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_NO_MEMORY) {
+                append(reason, "%s: sending a search failed: %s", d->uri, ldap_err2string(rc));
+                return rc == LDAP_NO_MEMORY ? -ENOMEM : -EIO;
+        }
+        if (rc != LDAP_SUCCESS) {
+                answer_fail(&l->answers[i], -EIO, "search failed: %s", ldap_err2string(rc));
+                return 0;
+        }
+        for (size_t k = 0; k < DIR_WINDOW && !s; k++)
+                if (l->slots[k].msgid < 0)
+                        s = &l->slots[k];
+        *s = (struct slot){ .msgid = msgid, .index = i, .deadline = now_usec() + d->timeout_usec };
+        l->n_active++;
+        return 0;
+}
+
+static struct slot *find_slot(struct lookup *l, int msgid)
+{
+        for (size_t k = 0; k < DIR_WINDOW; k++)
+                if (l->slots[k].msgid == msgid)
+                        return &l->slots[k];
+        return NULL;
+}
+
+static void release(struct lookup *l, struct slot *s)
+{
+        free(s->reference);
+        *s = (struct slot){ .msgid = -1 };
+        l->n_active--;
+}
+
+/* The canonical name of a certificate attribute as the server named it;
+ * NULL for anything else. */
+static const char *canonical_attribute(const char *name)
+{
+        size_t n = strcspn(name, ";");
+
+        if (n == strlen("userCertificate") && strncasecmp(name, "userCertificate", n) == 0)
+                return dir_attributes[0];
+        if (n == strlen("userSMIMECertificate") && strncasecmp(name, "userSMIMECertificate", n) == 0)
+                return dir_attributes[1];
+        return NULL;
+}
+
+static int add_value(struct lookup *l, struct dir_entry *e, const char *attribute,
+                     const struct berval *v)
+{
+        struct dir_value *values, *val;
+
+        if (e->n_values >= DIR_MAX_VALUES || v->bv_len > DIR_MAX_VALUE_SIZE) {
+                e->n_dropped++;
+                return 0;
+        }
+        if (l->total + v->bv_len > DIR_MAX_TOTAL)
+                return -E2BIG;
+        values = realloc(e->values, (e->n_values + 1) * sizeof(*values));
+        if (!values)
+                return -ENOMEM;
+        e->values = values;
+        val = &values[e->n_values];
+        val->attribute = strdup(attribute);
+        val->data = malloc(v->bv_len ? v->bv_len : 1);
+        if (!val->attribute || !val->data) {
+                free(val->attribute);
+                free(val->data);
+                *val = (struct dir_value){ 0 };
+                return -ENOMEM;
+        }
+        memcpy(val->data, v->bv_val, v->bv_len);
+        val->len = v->bv_len;
+        e->n_values++;
+        l->total += v->bv_len;
+        return 0;
+}
+
+static int add_values(struct lookup *l, LDAPMessage *msg, struct dir_entry *e)
+{
+        BerElement *ber = NULL;
+        int r = 0;
+
+        for (char *a = ldap_first_attribute(l->d->ld, msg, &ber); a && r == 0;
+             a = ldap_next_attribute(l->d->ld, msg, ber)) {
+                const char *name = canonical_attribute(a);
+                struct berval **vals = name ? ldap_get_values_len(l->d->ld, msg, a) : NULL;
+
+                for (size_t i = 0; vals && vals[i] && r == 0; i++)
+                        r = add_value(l, e, name, vals[i]);
+                ldap_value_free_len(vals);
+                ldap_memfree(a);
+        }
+        ber_free(ber, 0);
+        return r;
+}
+
+static int add_entry(struct lookup *l, struct slot *s, LDAPMessage *msg)
+{
+        struct dir_answer *a = &l->answers[s->index];
+        struct dir_entry *entries, *e;
+        char *dn;
+
+        if (a->error)
+                return 0;
+        if (a->n_entries >= DIR_MAX_ENTRIES) {
+                /* The server ignored the size limit. */
+                a->truncated = true;
+                return 0;
+        }
+        entries = realloc(a->entries, (a->n_entries + 1) * sizeof(*entries));
+        if (!entries)
+                return -ENOMEM;
+        a->entries = entries;
+        e = &entries[a->n_entries++];
+        *e = (struct dir_entry){ 0 };
+        dn = ldap_get_dn(l->d->ld, msg);
+        e->dn = strdup(dn ? dn : "");
+        ldap_memfree(dn);
+        if (!e->dn)
+                return -ENOMEM;
+        l->total += strlen(e->dn);
+        return add_values(l, msg, e);
+}
+
+static void add_reference(struct lookup *l, struct slot *s, LDAPMessage *msg)
+{
+        char **refs = NULL;
+
+        if (s->reference)
+                return;
+        if (ldap_parse_reference(l->d->ld, msg, &refs, NULL, 0) == LDAP_SUCCESS && refs && refs[0])
+                s->reference = util_sanitize(refs[0], strlen(refs[0]), DIR_MAX_DIAG);
+        if (!s->reference)
+                s->reference = strdup("(an unreadable reference)");
+        ldap_memvfree((void **)refs);
+}
+
+/* The search's final result decides its answer. */
+static void finish(struct lookup *l, struct slot *s, LDAPMessage *msg)
+{
+        struct dir_answer *a = &l->answers[s->index];
+        char *diag = NULL, *clean = NULL, **referrals = NULL;
+        int rc, err = LDAP_OTHER;
+
+        rc = ldap_parse_result(l->d->ld, msg, &err, NULL, &diag, &referrals, NULL, 0);
+        if (rc != LDAP_SUCCESS)
+                err = rc;
+        if (diag && *diag)
+                clean = util_sanitize(diag, strlen(diag), DIR_MAX_DIAG);
+        if (a->error) {
+                /* Already failed (e.g. while sending). */
+        } else if (err == LDAP_SUCCESS || err == LDAP_SIZELIMIT_EXCEEDED) {
+                if (err == LDAP_SIZELIMIT_EXCEEDED)
+                        a->truncated = true;
+                if (a->n_entries == 0 && s->reference)
+                        answer_fail(a, -EREMOTE,
+                                    "no entry on this server, which refers to %s "
+                                    "(references are not followed)", s->reference);
+        } else if (err == LDAP_NO_SUCH_OBJECT) {
+                answer_fail(a, -ENOENT, "the search base does not exist: %s", ldap_err2string(err));
+        } else if (err == LDAP_REFERRAL) {
+                char *ref = referrals && referrals[0] ?
+                            util_sanitize(referrals[0], strlen(referrals[0]), DIR_MAX_DIAG) : NULL;
+
+                answer_fail(a, -EREMOTE, "the server refers the search to %s (referrals are not "
+                            "followed)", ref ? ref : "another server");
+                free(ref);
+        } else {
+                answer_fail(a, err == LDAP_TIMELIMIT_EXCEEDED ? -ETIMEDOUT : -EIO,
+                            "search failed: %s%s%s", ldap_err2string(err), clean ? ": " : "",
+                            clean ? clean : "");
+        }
+        ldap_memfree(diag);
+        ldap_memvfree((void **)referrals);
+        free(clean);
+        release(l, s);
+}
+
+/* Searches that waited longer than the timeout are abandoned and failed. */
+static void expire(struct lookup *l, uint64_t now)
+{
+        for (size_t k = 0; k < DIR_WINDOW; k++) {
+                struct slot *s = &l->slots[k];
+
+                if (s->msgid < 0 || s->deadline > now)
+                        continue;
+                ldap_abandon_ext(l->d->ld, s->msgid, NULL, NULL);
+                answer_fail(&l->answers[s->index], -ETIMEDOUT, "no answer within %.1f s",
+                            (double)l->d->timeout_usec / (double)USEC_PER_SEC);
+                release(l, s);
+        }
+}
+
+/* Waits for one message and files it. Negative when the connection failed. */
+static int receive(struct lookup *l, char **reason)
+{
+        struct dir *d = l->d;
+        uint64_t now = now_usec(), until = l->last_activity + d->timeout_usec;
+        LDAPMessage *msg = NULL;
+        struct timeval tv;
+        struct slot *s;
+        int type, r = 0;
+
+        for (size_t k = 0; k < DIR_WINDOW; k++)
+                if (l->slots[k].msgid >= 0 && l->slots[k].deadline < until)
+                        until = l->slots[k].deadline;
+        if (until <= now) {
+                if (now >= l->last_activity + d->timeout_usec) {
+                        append(reason, "%s: no answer from the server within %.1f s", d->uri,
+                               (double)d->timeout_usec / (double)USEC_PER_SEC);
+                        return -ETIMEDOUT;
+                }
+                expire(l, now);
+                return 0;
+        }
+        tv = usec_to_tv(until - now);
+        type = ldap_result(d->ld, LDAP_RES_ANY, LDAP_MSG_ONE, &tv, &msg);
+        if (type == 0)
+                return 0;       /* the next round sees what timed out */
+        if (type < 0) {
+                int rc = LDAP_OTHER;
+                char *text;
+
+                ldap_get_option(d->ld, LDAP_OPT_RESULT_CODE, &rc);
+                text = error_text(d->ld, rc);
+                append(reason, "%s: connection lost: %s", d->uri, text ? text : ldap_err2string(rc));
+                free(text);
+                return -EIO;
+        }
+        l->last_activity = now_usec();
+        s = find_slot(l, ldap_msgid(msg));
+        if (!s) {
+                /* Msgid 0 is an unsolicited notification: the server is
+                 * about to drop the connection. Others are stale. */
+                if (ldap_msgid(msg) == 0) {
+                        append(reason, "%s: the server ended the connection", d->uri);
+                        r = -EIO;
+                }
+        } else if (type == LDAP_RES_SEARCH_ENTRY) {
+                r = add_entry(l, s, msg);
+        } else if (type == LDAP_RES_SEARCH_REFERENCE) {
+                add_reference(l, s, msg);
+        } else if (type == LDAP_RES_SEARCH_RESULT) {
+                finish(l, s, msg);
+        }
+        ldap_msgfree(msg);
+        if (r == -E2BIG)
+                append(reason, "%s: the answers exceed %u MiB together", d->uri,
+                       DIR_MAX_TOTAL / 1024u / 1024u);
+        return r;
+}
+
+int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
+               struct dir_answer *answers, char **reason)
+{
+        struct pipe_guard guard;
+        struct lookup *l;
+        size_t next = 0;
+        int r = 0;
+
+        *reason = NULL;
+        if (d->broken) {
+                append(reason, "%s: the connection failed earlier", d->uri);
+                return -EIO;
+        }
+        l = calloc(1, sizeof(*l));
+        if (!l)
+                return -ENOMEM;
+        *l = (struct lookup){ .d = d, .addresses = addresses, .answers = answers,
+                              .last_activity = now_usec() };
+        for (size_t k = 0; k < DIR_WINDOW; k++)
+                l->slots[k].msgid = -1;
+        pipe_block(&guard);
+        while (r == 0 && (next < n || l->n_active > 0)) {
+                while (r == 0 && next < n && l->n_active < DIR_WINDOW)
+                        r = send_search(l, next++, reason);
+                if (r == 0 && l->n_active > 0)
+                        r = receive(l, reason);
+        }
+        pipe_restore(&guard);
+        for (size_t k = 0; k < DIR_WINDOW; k++)
+                if (l->slots[k].msgid >= 0)
+                        release(l, &l->slots[k]);
+        if (r < 0)
+                d->broken = true;
+        if (r == -ENOMEM && !*reason)
+                append(reason, "out of memory");
+        free(l);
+        return r;
+}
+
+void dir_answer_free(struct dir_answer *a)
+{
+        if (!a)
+                return;
+        for (size_t i = 0; i < a->n_entries; i++) {
+                struct dir_entry *e = &a->entries[i];
+
+                for (size_t j = 0; j < e->n_values; j++) {
+                        free(e->values[j].attribute);
+                        free(e->values[j].data);
+                }
+                free(e->values);
+                free(e->dn);
+        }
+        free(a->entries);
+        free(a->reason);
+        *a = (struct dir_answer){ 0 };
+}
+
+void dir_close(struct dir *d)
+{
+        struct pipe_guard guard;
+
+        if (!d)
+                return;
+        if (d->ld) {
+                pipe_block(&guard);
+                ldap_unbind_ext_s(d->ld, NULL, NULL);
+                pipe_restore(&guard);
+        }
+        free(d->uri);
+        free(d->base);
+        free(d->filter);
+        free(d);
+}

@@ -1,7 +1,408 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* PLACEHOLDER: replaced by the real module. */
+/* The readiness verdict on one mailbox: every certificate the directory
+ * publishes (and the local files add) is evaluated, the best one per
+ * required usage decides, and the others only count as stale. */
+#include "mailbox.h"
+
 #include <errno.h>
 #include <stdlib.h>
-#include "mailbox.h"
-int mbx_evaluate(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mb, const struct dir_answer *answer, const char *dir_reason, time_t now, struct mailbox_result *out) { (void)c; (void)pki; (void)mb; (void)answer; (void)dir_reason; (void)now; (void)out; return -ENOSYS; }
-void mailbox_result_free(struct mailbox_result *r) { (void)r; }
+#include <string.h>
+#include <openssl/x509v3.h>
+
+#include "config.h"
+#include "directory.h"
+#include "pki.h"
+#include "util.h"
+
+/* Untrusted names and reasons are cut to this length in messages. */
+#define NAME_MAX_LEN 256
+/* At most this many certificates' reasons are listed in one message. */
+#define MAX_REASONS 3
+
+static int push_cert(struct mailbox_result *r, struct cert_result **ret)
+{
+        struct cert_result *certs = realloc(r->certs, (r->n_certs + 1) * sizeof(*certs));
+
+        if (!certs)
+                return -ENOMEM;
+        r->certs = certs;
+        *ret = &certs[r->n_certs];
+        memset(*ret, 0, sizeof(**ret));
+        return 0;
+}
+
+static bool already_have(const struct mailbox_result *r, size_t upto, const char *sha256)
+{
+        for (size_t i = 0; i < upto; i++)
+                if (strcmp(r->certs[i].sha256, sha256) == 0)
+                        return true;
+        return false;
+}
+
+static int set_origin(struct cert_result *cr, enum cert_source source, const char *attribute,
+                      const char *origin)
+{
+        cr->source = source;
+        cr->attribute = util_strdup0(attribute);
+        cr->origin = util_sanitize(origin, strlen(origin), NAME_MAX_LEN);
+        return (attribute && !cr->attribute) || !cr->origin ? -ENOMEM : 0;
+}
+
+/* A container may carry several end-entity certificates (an encryption
+ * and a signature certificate in one PKCS#7): each one that is not a CA
+ * is a subject, every CA certificate only helps to build paths. */
+static int add_container(struct mailbox_result *r, const struct pki *pki, const char *address,
+                         time_t now, STACK_OF(X509) *certs, enum cert_source source,
+                         const char *attribute, const char *origin)
+{
+        STACK_OF(X509) *untrusted = NULL;
+        bool any_subject = false;
+        int n = sk_X509_num(certs), rc = -ENOMEM;
+
+        untrusted = sk_X509_new_null();
+        if (!untrusted)
+                goto out;
+        for (int i = 0; i < n; i++) {
+                X509 *x = sk_X509_value(certs, i);
+
+                if (X509_check_ca(x) != 0 && !sk_X509_push(untrusted, x))
+                        goto out;
+                if (X509_check_ca(x) == 0)
+                        any_subject = true;
+        }
+        for (int i = 0; i < n; i++) {
+                X509 *x = sk_X509_value(certs, i);
+                struct cert_result *cr;
+                size_t before = r->n_certs;
+
+                /* Without any end-entity certificate the first one is the subject. */
+                if (any_subject ? X509_check_ca(x) != 0 : i > 0)
+                        continue;
+                rc = push_cert(r, &cr);
+                if (rc < 0)
+                        goto out;
+                r->n_certs++;
+                rc = eval_cert(pki, x, untrusted, address, now, cr);
+                if (rc >= 0)
+                        rc = set_origin(cr, source, attribute, origin);
+                if (rc < 0)
+                        goto out;
+                if (already_have(r, before, cr->sha256)) {
+                        cert_result_free(cr);
+                        r->n_certs--;
+                }
+        }
+        rc = 0;
+out:
+        sk_X509_free(untrusted);
+        return rc;
+}
+
+static int add_unparsable(struct mailbox_result *r, const unsigned char *data, size_t len,
+                          const char *why, enum cert_source source, const char *attribute,
+                          const char *origin)
+{
+        struct cert_result *cr;
+        int rc = push_cert(r, &cr);
+
+        if (rc < 0)
+                return rc;
+        r->n_certs++;
+        rc = eval_unparsable(data, len, why, cr);
+        if (rc < 0)
+                return rc;
+        return set_origin(cr, source, attribute, origin);
+}
+
+static int add_value(struct mailbox_result *r, const struct pki *pki, const char *address,
+                     time_t now, const struct dir_entry *e, const struct dir_value *v)
+{
+        STACK_OF(X509) *certs = NULL;
+        char *why = NULL;
+        int rc;
+
+        if (pki_decode(v->data, v->len, &certs, &why) < 0)
+                rc = add_unparsable(r, v->data, v->len, why ? why : "not a certificate",
+                                    CERT_SOURCE_DIRECTORY, v->attribute, e->dn);
+        else
+                rc = add_container(r, pki, address, now, certs, CERT_SOURCE_DIRECTORY,
+                                   v->attribute, e->dn);
+        sk_X509_pop_free(certs, X509_free);
+        free(why);
+        return rc;
+}
+
+static int add_file(struct mailbox_result *r, const struct pki *pki, const char *address,
+                    time_t now, const char *path)
+{
+        STACK_OF(X509) *certs = NULL;
+        char *why = NULL;
+        int rc;
+
+        rc = pki_read_file(path, &certs, &why);
+        if (rc < 0)
+                rc = add_unparsable(r, (const unsigned char *)"", 0,
+                                    why ? why : "cannot read the file", CERT_SOURCE_FILE, NULL, path);
+        else
+                rc = add_container(r, pki, address, now, certs, CERT_SOURCE_FILE, NULL, path);
+        sk_X509_pop_free(certs, X509_free);
+        free(why);
+        return rc;
+}
+
+static int best_for(const struct mailbox_result *r, unsigned usage)
+{
+        int best = -1;
+
+        for (size_t i = 0; i < r->n_certs; i++)
+                if ((r->certs[i].usable_for & usage) &&
+                    (best < 0 || r->certs[i].not_after > r->certs[best].not_after))
+                        best = (int)i;
+        return best;
+}
+
+/* "serial 0A1B (CN=...)" for messages. */
+static const char *cert_label(const struct cert_result *c, char *buf, size_t size)
+{
+        if (c->serial)
+                snprintf(buf, size, "serial %s (%s)", c->serial, c->subject ? c->subject : "?");
+        else
+                snprintf(buf, size, "unparsable value in %s", c->origin ? c->origin : "?");
+        return buf;
+}
+
+/* The first critical problem of a certificate: why it cannot be used. */
+static const struct problem *main_reason(const struct cert_result *c)
+{
+        for (size_t i = 0; i < c->problems.n; i++)
+                if (c->problems.items[i].level == SW_CRITICAL)
+                        return &c->problems.items[i];
+        return c->problems.n ? &c->problems.items[0] : NULL;
+}
+
+static int add_missing(struct mailbox_result *r, unsigned usage)
+{
+        enum problem_code code = usage == USAGE_ENCRYPTION ? PROBLEM_ENCRYPTION_CERT_MISSING
+                                                            : PROBLEM_SIGNATURE_CERT_MISSING;
+        char reasons[2048] = "", label[600];
+        size_t listed = 0, len = 0;
+
+        for (size_t i = 0; i < r->n_certs; i++) {
+                const struct cert_result *c = &r->certs[i];
+                const struct problem *p = main_reason(c);
+
+                if (c->x509 && !(c->usages & usage))
+                        continue;
+                if (listed++ >= MAX_REASONS)
+                        continue;
+                len += (size_t)snprintf(reasons + len, len < sizeof(reasons) ? sizeof(reasons) - len : 0,
+                                        "%s%s: %s", listed > 1 ? "; " : "",
+                                        cert_label(c, label, sizeof(label)),
+                                        p ? p->message : "not usable");
+                if (len >= sizeof(reasons))
+                        len = sizeof(reasons) - 1;
+        }
+        if (listed > MAX_REASONS)
+                snprintf(reasons + len, sizeof(reasons) - len, "; and %zu more", listed - MAX_REASONS);
+        if (!problem_add(&r->problems, code, SW_CRITICAL, "no usable %s certificate: %s",
+                         usage_name(usage),
+                         listed ? reasons
+                         : r->n_certs ? "no published certificate permits this usage"
+                                      : "the directory entry has no certificate"))
+                return -ENOMEM;
+        r->problems.items[r->problems.n - 1].usage = usage;
+        return 0;
+}
+
+static int add_expiring(struct mailbox_result *r, const struct cfg_mailbox *mb, unsigned usage,
+                        int best)
+{
+        const struct cert_result *c = &r->certs[best];
+        enum sw_status level;
+        struct problem *p;
+        char date[11];
+
+        if (c->days_left <= mb->critical_days)
+                level = SW_CRITICAL;
+        else if (c->days_left <= mb->warn_days)
+                level = SW_WARNING;
+        else
+                return 0;
+        p = problem_add(&r->problems, PROBLEM_CERT_EXPIRING, level,
+                        "%s certificate expires in %ld day%s (%s)", usage_name(usage),
+                        c->days_left, c->days_left == 1 ? "" : "s",
+                        util_format_date(c->not_after, date));
+        if (!p)
+                return -ENOMEM;
+        p->usage = usage;
+        p->has_days_left = true;
+        p->days_left = c->days_left;
+        p->cert = best;
+        return 0;
+}
+
+/* Warnings of a certificate in use (revocation unknown, weak key, address
+ * only in the subject) are the mailbox's warnings too. */
+static int add_best_warnings(struct mailbox_result *r, int best, unsigned usage)
+{
+        const struct cert_result *c = &r->certs[best];
+
+        for (size_t i = 0; i < c->problems.n; i++) {
+                const struct problem *cp = &c->problems.items[i];
+                struct problem *p;
+
+                if (cp->level != SW_WARNING)
+                        continue;
+                p = problem_add(&r->problems, cp->code, SW_WARNING, "%s certificate: %s",
+                                usage ? usage_name(usage) : "encryption and signature",
+                                cp->message);
+                if (!p)
+                        return -ENOMEM;
+                p->usage = usage;
+                p->cert = best;
+        }
+        return 0;
+}
+
+static int add_stale(struct mailbox_result *r, int index)
+{
+        const struct cert_result *c = &r->certs[index];
+        const struct problem *why = main_reason(c);
+        char label[600];
+        struct problem *p;
+
+        p = problem_add(&r->problems, PROBLEM_STALE_CERT_PUBLISHED, SW_WARNING,
+                        "%s beside a usable one: %s: %s",
+                        c->source == CERT_SOURCE_FILE ? "unusable certificate in a local file"
+                                                      : "stale certificate published",
+                        cert_label(c, label, sizeof(label)), why ? why->message : "not usable");
+        if (!p)
+                return -ENOMEM;
+        p->cert = index;
+        return 0;
+}
+
+static int decide(struct mailbox_result *r, const struct cfg *c, const struct cfg_mailbox *mb)
+{
+        static const unsigned usages[] = { USAGE_ENCRYPTION, USAGE_SIGNATURE };
+        bool any_usable = false;
+        int rc;
+
+        if (r->n_entries == 0) {
+                if (!problem_add(&r->problems, PROBLEM_MAILBOX_NOT_FOUND, SW_CRITICAL,
+                                 "no directory entry matches the address"))
+                        return -ENOMEM;
+                return 0;
+        }
+        if (r->n_entries > 1 &&
+            !problem_add(&r->problems, PROBLEM_MAILBOX_AMBIGUOUS, SW_WARNING,
+                         "%zu directory entries match the address: \"%s\", \"%s\"%s",
+                         r->n_entries, r->entries[0], r->entries[1],
+                         r->n_entries > 2 ? " and more" : ""))
+                return -ENOMEM;
+        r->best_encryption = best_for(r, USAGE_ENCRYPTION);
+        r->best_signature = best_for(r, USAGE_SIGNATURE);
+        for (size_t i = 0; i < r->n_certs; i++)
+                any_usable |= r->certs[i].usable_for != 0;
+        for (size_t k = 0; k < 2; k++) {
+                unsigned usage = usages[k];
+                int best = usage == USAGE_ENCRYPTION ? r->best_encryption : r->best_signature;
+
+                if (!(c->require_usages & usage))
+                        continue;
+                rc = best < 0 ? add_missing(r, usage) : add_expiring(r, mb, usage, best);
+                if (rc < 0)
+                        return rc;
+        }
+        for (size_t i = 0; i < r->n_certs; i++) {
+                bool enc = (int)i == r->best_encryption && (c->require_usages & USAGE_ENCRYPTION);
+                bool sig = (int)i == r->best_signature && (c->require_usages & USAGE_SIGNATURE);
+
+                if (enc || sig)
+                        rc = add_best_warnings(r, (int)i, enc && sig ? 0
+                                                          : enc ? USAGE_ENCRYPTION : USAGE_SIGNATURE);
+                else if (any_usable && r->certs[i].problems.n > 0)
+                        rc = add_stale(r, (int)i);
+                else
+                        rc = 0;
+                if (rc < 0)
+                        return rc;
+        }
+        return 0;
+}
+
+static int copy_entries(struct mailbox_result *r, const struct dir_answer *a)
+{
+        if (a->n_entries == 0)
+                return 0;
+        r->entries = calloc(a->n_entries, sizeof(*r->entries));
+        if (!r->entries)
+                return -ENOMEM;
+        for (size_t i = 0; i < a->n_entries; i++) {
+                const char *dn = a->entries[i].dn ? a->entries[i].dn : "";
+
+                r->entries[i] = util_sanitize(dn, strlen(dn), NAME_MAX_LEN);
+                if (!r->entries[i])
+                        return -ENOMEM;
+                r->n_entries++;
+        }
+        return 0;
+}
+
+int mbx_evaluate(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mb,
+                 const struct dir_answer *answer, const char *dir_reason, time_t now,
+                 struct mailbox_result *out)
+{
+        struct mailbox_result r = { .best_encryption = -1, .best_signature = -1 };
+        int rc = -ENOMEM;
+
+        r.address = strdup(mb->address);
+        if (!r.address)
+                goto out;
+        if (!answer || answer->error) {
+                const char *why = answer ? answer->reason : dir_reason;
+
+                if (!problem_add(&r.problems, PROBLEM_DIRECTORY_UNREACHABLE, SW_UNKNOWN,
+                                 "the directory could not be searched: %s",
+                                 why ? why : "unknown reason"))
+                        goto out;
+                r.status = SW_UNKNOWN;
+                rc = 0;
+                goto out;
+        }
+        rc = copy_entries(&r, answer);
+        for (size_t i = 0; rc >= 0 && i < answer->n_entries; i++)
+                for (size_t j = 0; rc >= 0 && j < answer->entries[i].n_values; j++)
+                        rc = add_value(&r, pki, mb->address, now, &answer->entries[i],
+                                       &answer->entries[i].values[j]);
+        if (rc >= 0 && mb->certificates)
+                rc = add_file(&r, pki, mb->address, now, mb->certificates);
+        if (rc >= 0)
+                rc = decide(&r, c, mb);
+        if (rc < 0)
+                goto out;
+        r.status = problem_list_worst(&r.problems);
+        rc = 0;
+out:
+        if (rc < 0) {
+                mailbox_result_free(&r);
+                return rc;
+        }
+        *out = r;
+        return 0;
+}
+
+void mailbox_result_free(struct mailbox_result *r)
+{
+        if (!r)
+                return;
+        free(r->address);
+        for (size_t i = 0; i < r->n_entries; i++)
+                free(r->entries[i]);
+        free(r->entries);
+        for (size_t i = 0; i < r->n_certs; i++)
+                cert_result_free(&r->certs[i]);
+        free(r->certs);
+        problem_list_free(&r->problems);
+        memset(r, 0, sizeof(*r));
+}

@@ -1,8 +1,261 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* PLACEHOLDER: replaced by the real module. */
-#include <errno.h>
-#include <stdlib.h>
+/* The one-shot modes: --check-config, --check-cert and --verify. */
 #include "modes.h"
-int mode_check_config(const struct mode_options *o) { (void)o; return 70; }
-int mode_check_cert(const struct mode_options *o) { (void)o; return 70; }
-int mode_verify(const struct mode_options *o) { (void)o; return 70; }
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "cycle.h"
+#include "evaluate.h"
+#include "pki.h"
+#include "report.h"
+#include "util.h"
+
+static void print_errors(const char *errors)
+{
+        if (errors && *errors)
+                fprintf(stderr, "%s%s", errors, errors[strlen(errors) - 1] == '\n' ? "" : "\n");
+}
+
+/* Loads the configuration and the PKI it names; on failure prints why
+ * and returns EXIT_CONFIG. */
+static int load(const struct mode_options *o, enum cfg_need need, struct cfg **ret_cfg,
+                struct pki **ret_pki)
+{
+        char *errors = NULL;
+        struct cfg *c = NULL;
+
+        if (cfg_load(o->config_path, need, &c, &errors) < 0) {
+                print_errors(errors);
+                if (!errors)
+                        fprintf(stderr, "%s: cannot load the configuration\n", o->config_path);
+                free(errors);
+                return EXIT_CONFIG;
+        }
+        free(errors);
+        if (pki_load(&c->pki, ret_pki, &errors) < 0) {
+                fprintf(stderr, "%s: [pki] %s\n", o->config_path,
+                        errors ? errors : "cannot load the PKI");
+                free(errors);
+                cfg_free(c);
+                return EXIT_CONFIG;
+        }
+        *ret_cfg = c;
+        return 0;
+}
+
+static bool use_color(void)
+{
+        const char *term = getenv("TERM");
+
+        return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
+}
+
+static int output_done(int rc, int status)
+{
+        if (rc < 0 || fflush(stdout) != 0) {
+                fprintf(stderr, "smimewatch: cannot write the report: %s\n",
+                        strerror(rc < 0 ? -rc : errno));
+                return SW_UNKNOWN;
+        }
+        return status;
+}
+
+int mode_check_config(const struct mode_options *o)
+{
+        struct pki *pki = NULL;
+        struct cfg *c = NULL;
+        char *password = NULL, *err = NULL;
+        int rc;
+
+        rc = load(o, CFG_NEED_PKI, &c, &pki);
+        if (rc)
+                return rc;
+        if (c->directory.bind_dn && cfg_read_password(&c->directory, &password, &err) < 0) {
+                fprintf(stderr, "%s: [directory] %s\n", c->path, err ? err : "cannot read the password");
+                rc = EXIT_CONFIG;
+                goto out;
+        }
+        printf("configuration OK\n");
+        if (!c->directory.configured)
+                fprintf(stderr, "smimewatch: note: %s has no [directory] section; only --check-cert "
+                        "can use it\n", c->path);
+        else if (c->n_mailboxes == 0)
+                fprintf(stderr, "smimewatch: note: %s configures no mailbox\n", c->path);
+        rc = 0;
+out:
+        if (password) {
+                explicit_bzero(password, strlen(password));
+                free(password);
+        }
+        free(err);
+        pki_free(pki);
+        cfg_free(c);
+        return rc;
+}
+
+/* --check-cert has no mailbox verdict to carry the expiry warning, so the
+ * certificate itself gets CERT_EXPIRING (documented in smimewatch(8)). */
+static int add_expiry(struct cert_result *r, int warn_days, int critical_days)
+{
+        enum sw_status level = r->days_left <= critical_days ? SW_CRITICAL : SW_WARNING;
+        struct problem *p;
+        char date[11];
+
+        if (!r->usable_for || r->days_left > warn_days)
+                return 0;
+        p = problem_add(&r->problems, PROBLEM_CERT_EXPIRING, level,
+                        "certificate expires in %ld day%s (%s)", r->days_left,
+                        r->days_left == 1 ? "" : "s", util_format_date(r->not_after, date));
+        if (!p)
+                return -ENOMEM;
+        p->has_days_left = true;
+        p->days_left = r->days_left;
+        return 0;
+}
+
+/* 0, or the exit status when the file cannot be evaluated at all. */
+static int evaluate_file(const struct mode_options *o, const struct cfg *c, const struct pki *pki,
+                         time_t now, struct cert_result *r)
+{
+        const struct cfg_mailbox *mb = o->mailbox ? cfg_find_mailbox(c, o->mailbox) : NULL;
+        STACK_OF(X509) *certs = NULL;
+        unsigned char *data = NULL;
+        char *why = NULL;
+        size_t len;
+        int rc;
+
+        rc = util_read_file(o->cert_file, UTIL_MAX_FILE_SIZE, &data, &len);
+        if (rc < 0) {
+                fprintf(stderr, "smimewatch: cannot read '%s': %s\n", o->cert_file,
+                        rc == -EFBIG ? "larger than 10 MiB, refused" : strerror(-rc));
+                return SW_UNKNOWN;
+        }
+        if (pki_decode(data, len, &certs, &why) < 0) {
+                rc = eval_unparsable(data, len, why ? why : "not a certificate", r);
+        } else {
+                STACK_OF(X509) *rest = sk_X509_dup(certs);
+                X509 *subject = rest ? sk_X509_shift(rest) : NULL;
+
+                rc = subject ? eval_cert(pki, subject, rest, o->mailbox, now, r) : -ENOMEM;
+                sk_X509_free(rest);
+                if (rc >= 0)
+                        rc = add_expiry(r, mb ? mb->warn_days : c->service.warn_days,
+                                        mb ? mb->critical_days : c->service.critical_days);
+        }
+        r->source = CERT_SOURCE_FILE;
+        if (rc >= 0 && !(r->origin = util_sanitize(o->cert_file, strlen(o->cert_file), 4096)))
+                rc = -ENOMEM;
+        sk_X509_pop_free(certs, X509_free);
+        free(data);
+        free(why);
+        if (rc < 0) {
+                fprintf(stderr, "smimewatch: out of memory\n");
+                return SW_UNKNOWN;
+        }
+        return 0;
+}
+
+int mode_check_cert(const struct mode_options *o)
+{
+        struct cert_result r = { 0 };
+        struct pki *pki = NULL;
+        struct cfg *c = NULL;
+        time_t now = o->has_at ? o->at : time(NULL);
+        enum sw_status status;
+        int rc;
+
+        rc = load(o, CFG_NEED_PKI, &c, &pki);
+        if (rc)
+                return rc;
+        rc = evaluate_file(o, c, pki, now, &r);
+        if (rc != 0)
+                goto out;
+        status = problem_list_worst(&r.problems);
+        if (o->json)
+                rc = report_check_cert_json(stdout, &r, o->mailbox, now, status);
+        else
+                rc = report_check_cert_text(stdout, &r, o->mailbox, now, status, use_color());
+        rc = output_done(rc, status);
+out:
+        cert_result_free(&r);
+        pki_free(pki);
+        cfg_free(c);
+        return rc;
+}
+
+/* The configured mailboxes, or those named on the command line (with the
+ * global settings where they are not configured). */
+static struct cfg_mailbox *select_mailboxes(const struct mode_options *o, const struct cfg *c,
+                                            size_t *ret_n)
+{
+        struct cfg_mailbox *m;
+
+        if (o->n_addresses == 0) {
+                *ret_n = c->n_mailboxes;
+                m = calloc(c->n_mailboxes ? c->n_mailboxes : 1, sizeof(*m));
+                if (m && c->n_mailboxes)
+                        memcpy(m, c->mailboxes, c->n_mailboxes * sizeof(*m));
+                return m;
+        }
+        m = calloc(o->n_addresses, sizeof(*m));
+        if (!m)
+                return NULL;
+        for (size_t i = 0; i < o->n_addresses; i++) {
+                const struct cfg_mailbox *known = cfg_find_mailbox(c, o->addresses[i]);
+
+                m[i] = known ? *known : (struct cfg_mailbox){
+                        .address = o->addresses[i],
+                        .warn_days = c->service.warn_days,
+                        .critical_days = c->service.critical_days,
+                };
+        }
+        *ret_n = o->n_addresses;
+        return m;
+}
+
+int mode_verify(const struct mode_options *o)
+{
+        struct cycle_result result = { 0 };
+        struct cfg_mailbox *mailboxes = NULL;
+        struct pki *pki = NULL;
+        struct cfg *c = NULL;
+        time_t now = o->has_at ? o->at : time(NULL);
+        size_t n = 0;
+        int rc;
+
+        rc = load(o, CFG_NEED_DIRECTORY, &c, &pki);
+        if (rc)
+                return rc;
+        mailboxes = select_mailboxes(o, c, &n);
+        if (!mailboxes) {
+                rc = SW_UNKNOWN;
+                goto out;
+        }
+        if (n == 0) {
+                fprintf(stderr, "%s: no mailbox configured: add [mailbox ADDRESS] sections or "
+                        "mailbox_list, or name addresses after --verify\n", c->path);
+                rc = EXIT_CONFIG;
+                goto out;
+        }
+        if (cycle_run(c, pki, mailboxes, n, now, &result) < 0) {
+                fprintf(stderr, "smimewatch: out of memory\n");
+                rc = SW_UNKNOWN;
+                goto out;
+        }
+        if (o->json)
+                rc = report_verify_json(stdout, &result);
+        else
+                rc = report_verify_text(stdout, &result, use_color());
+        rc = output_done(rc, result.status);
+out:
+        cycle_result_free(&result);
+        free(mailboxes);
+        pki_free(pki);
+        cfg_free(c);
+        return rc;
+}

@@ -1,11 +1,1036 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* PLACEHOLDER: replaced by the real module. */
+/* The reports of --check-cert and --verify: JSON version 1 (INTERFACE.md)
+ * built with jansson, and a text report for an administrator or an IT
+ * clerk. Only the fields of the result structs are used, never the X509
+ * object, so hand-built results print like real ones. */
+#include "report.h"
+
 #include <errno.h>
 #include <stdlib.h>
-#include "report.h"
-json_t *report_cert_json(const struct cert_result *r) { (void)r; return NULL; }
-int report_check_cert_json(FILE *f, const struct cert_result *r, const char *mailbox, time_t checked_at, enum sw_status status) { (void)f; (void)r; (void)mailbox; (void)checked_at; (void)status; return -ENOSYS; }
-int report_check_cert_text(FILE *f, const struct cert_result *r, const char *mailbox, time_t checked_at, enum sw_status status, bool color) { (void)f; (void)r; (void)mailbox; (void)checked_at; (void)status; (void)color; return -ENOSYS; }
-int report_verify_json(FILE *f, const struct cycle_result *c) { (void)f; (void)c; return -ENOSYS; }
-int report_verify_text(FILE *f, const struct cycle_result *c, bool color) { (void)f; (void)c; (void)color; return -ENOSYS; }
-const char *report_advice(enum problem_code code) { (void)code; return ""; }
+#include <string.h>
+
+#include "cycle.h"
+#include "evaluate.h"
+#include "mailbox.h"
+#include "util.h"
+
+#define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+#define WRAP_COLS 78            /* text is wrapped here */
+#define ADDRESS_COLS 40         /* widest address in the table */
+#define PROBLEM_COLS 60         /* widest problem in the table */
+#define ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
+#define ARROW "\xe2\x86\x92"    /* U+2192, before what to do */
+
+static const unsigned usage_order[] = { USAGE_ENCRYPTION, USAGE_SIGNATURE };
+
+/* ---- defensive escaping ---------------------------------------------- */
+
+/* True when san is s with nothing changed but backslashes as \x5c. */
+static bool only_backslashes_escaped(const char *s, const char *san)
+{
+        for (; *s; s++) {
+                if (*s == '\\') {
+                        if (strncmp(san, "\\x5c", 4) != 0)
+                                return false;
+                        san += 4;
+                } else if (*san++ != *s) {
+                        return false;
+                }
+        }
+        return *san == 0;
+}
+
+/* Producers escape untrusted strings already; this is the second line of
+ * defence. s itself is returned when util_sanitize() would change nothing
+ * but its backslashes (so an escaped DN is not escaped twice); otherwise
+ * the sanitized copy, also left in *copy for the caller to free. NULL when
+ * out of memory. */
+static const char *clean(const char *s, char **copy)
+{
+        char *san = util_sanitize(s, strlen(s), strlen(s));
+
+        *copy = NULL;
+        if (!san)
+                return NULL;
+        if (only_backslashes_escaped(s, san)) {
+                free(san);
+                return s;
+        }
+        *copy = san;
+        return san;
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+/* A JSON string of s (null for NULL); NULL when out of memory. */
+static json_t *jstr(const char *s)
+{
+        const char *c;
+        char *copy;
+        json_t *j;
+
+        if (!s)
+                return json_null();
+        c = clean(s, &copy);
+        j = c ? json_string(c) : NULL;
+        free(copy);
+        return j;
+}
+
+static json_t *jtime(time_t t)
+{
+        char buf[21];
+
+        return json_string(util_format_time(t, buf));
+}
+
+static json_t *usage_array(unsigned bits)
+{
+        json_t *a = json_array();
+
+        if (!a)
+                return NULL;
+        for (size_t i = 0; i < sizeof(usage_order) / sizeof(usage_order[0]); i++)
+                if ((bits & usage_order[i]) &&
+                    json_array_append_new(a, json_string(usage_name(usage_order[i]))) < 0) {
+                        json_decref(a);
+                        return NULL;
+                }
+        return a;
+}
+
+static json_t *cert_problem_json(const struct problem *p)
+{
+        json_t *o = json_object();
+        int e = 0;
+
+        if (!o)
+                return NULL;
+        e |= json_object_set_new(o, "code", json_string(problem_code_name(p->code)));
+        e |= json_object_set_new(o, "level", json_string(sw_status_name(p->level)));
+        e |= json_object_set_new(o, "message", jstr(p->message));
+        if (e) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+static json_t *cert_problems_json(const struct problem_list *l)
+{
+        json_t *a = json_array();
+
+        for (size_t i = 0; a && i < l->n; i++)
+                if (json_array_append_new(a, cert_problem_json(&l->items[i])) < 0) {
+                        json_decref(a);
+                        a = NULL;
+                }
+        return a;
+}
+
+/* Unparsable: neither a certificate nor a subject (eval_unparsable()). */
+static bool cert_unparsable(const struct cert_result *r)
+{
+        return !r->x509 && !r->subject;
+}
+
+json_t *report_cert_json(const struct cert_result *r)
+{
+        bool bad = cert_unparsable(r);
+        json_t *o = json_object();
+        int e = 0;
+
+        if (!o)
+                return NULL;
+        e |= json_object_set_new(o, "source", json_string(cert_source_name(r->source)));
+        e |= json_object_set_new(o, "attribute", jstr(r->attribute));
+        e |= json_object_set_new(o, "subject", jstr(bad ? NULL : r->subject));
+        e |= json_object_set_new(o, "issuer", jstr(bad ? NULL : r->issuer));
+        e |= json_object_set_new(o, "serial", jstr(bad ? NULL : r->serial));
+        e |= json_object_set_new(o, "sha256", jstr(r->sha256));
+        e |= json_object_set_new(o, "not_before", bad ? json_null() : jtime(r->not_before));
+        e |= json_object_set_new(o, "not_after", bad ? json_null() : jtime(r->not_after));
+        e |= json_object_set_new(o, "days_left", bad ? json_null() : json_integer(r->days_left));
+        e |= json_object_set_new(o, "key", jstr(bad || !r->key[0] ? NULL : r->key));
+        e |= json_object_set_new(o, "usages", usage_array(bad ? 0 : r->usages));
+        e |= json_object_set_new(o, "path_valid", bad ? json_null() : json_boolean(r->path_valid));
+        e |= json_object_set_new(o, "path_error",
+                                 jstr(bad || r->path_valid ? NULL : r->path_error));
+        e |= json_object_set_new(o, "revocation",
+                                 bad ? json_null() : json_string(rev_status_name(r->revocation)));
+        e |= json_object_set_new(o, "usable_for", usage_array(bad ? 0 : r->usable_for));
+        e |= json_object_set_new(o, "problems", cert_problems_json(&r->problems));
+        if (e) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+/* Flushes f; r is the error so far. 0 or -errno. */
+static int finish(FILE *f, int r)
+{
+        errno = 0;
+        if (fflush(f) == EOF && r == 0)
+                r = errno > 0 ? -errno : -EIO;
+        if (ferror(f) && r == 0)
+                r = -EIO;
+        return r;
+}
+
+/* Writes doc and a newline to f, and drops doc. 0 or -errno. */
+static int dump(FILE *f, json_t *doc)
+{
+        int r = 0;
+
+        if (!doc)
+                return -ENOMEM;
+        errno = 0;
+        if (json_dumpf(doc, f, JSON_FLAGS) < 0 || fputc('\n', f) == EOF)
+                r = errno > 0 ? -errno : -EIO;
+        json_decref(doc);
+        return finish(f, r);
+}
+
+/* { "version": 1, "checked_at": ..., "status": ... }, or NULL. */
+static json_t *doc_head(time_t checked_at, enum sw_status status)
+{
+        json_t *o = json_object();
+        int e = 0;
+
+        if (!o)
+                return NULL;
+        e |= json_object_set_new(o, "version", json_integer(1));
+        e |= json_object_set_new(o, "checked_at", jtime(checked_at));
+        e |= json_object_set_new(o, "status", json_string(sw_status_name(status)));
+        if (e) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+int report_check_cert_json(FILE *f, const struct cert_result *r, const char *mailbox,
+                           time_t checked_at, enum sw_status status)
+{
+        json_t *doc = doc_head(checked_at, status);
+        int e = 0;
+
+        if (!doc)
+                return -ENOMEM;
+        e |= json_object_set_new(doc, "mailbox", jstr(mailbox));
+        e |= json_object_set_new(doc, "certificate", report_cert_json(r));
+        if (e) {
+                json_decref(doc);
+                return -ENOMEM;
+        }
+        return dump(f, doc);
+}
+
+static json_t *mailbox_problem_json(const struct mailbox_result *m, const struct problem *p)
+{
+        bool has_cert = p->cert >= 0 && (size_t)p->cert < m->n_certs;
+        json_t *o = json_object();
+        int e = 0;
+
+        if (!o)
+                return NULL;
+        e |= json_object_set_new(o, "code", json_string(problem_code_name(p->code)));
+        e |= json_object_set_new(o, "level", json_string(sw_status_name(p->level)));
+        e |= json_object_set_new(o, "usage", jstr(usage_name(p->usage)));
+        e |= json_object_set_new(o, "days_left",
+                                 p->has_days_left ? json_integer(p->days_left) : json_null());
+        e |= json_object_set_new(o, "message", jstr(p->message));
+        e |= json_object_set_new(o, "certificate",
+                                 jstr(has_cert ? m->certs[p->cert].sha256 : NULL));
+        if (e) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+/* The entries, problems and certificates arrays of one mailbox; 0 or -1. */
+static int mailbox_arrays(json_t *o, const struct mailbox_result *m)
+{
+        json_t *entries = json_array(), *problems = json_array(), *certs = json_array();
+        int e = 0;
+
+        e |= json_object_set_new(o, "entries", entries);
+        e |= json_object_set_new(o, "problems", problems);
+        e |= json_object_set_new(o, "certificates", certs);
+        for (size_t i = 0; !e && i < m->n_entries; i++)
+                e |= json_array_append_new(entries, jstr(m->entries[i]));
+        for (size_t i = 0; !e && i < m->problems.n; i++)
+                e |= json_array_append_new(problems, mailbox_problem_json(m, &m->problems.items[i]));
+        for (size_t i = 0; !e && i < m->n_certs; i++)
+                e |= json_array_append_new(certs, report_cert_json(&m->certs[i]));
+        return e ? -1 : 0;
+}
+
+static json_t *mailbox_json(const struct mailbox_result *m)
+{
+        json_t *o = json_object();
+        int e = 0;
+
+        if (!o)
+                return NULL;
+        e |= json_object_set_new(o, "address", jstr(m->address));
+        e |= json_object_set_new(o, "status", json_string(sw_status_name(m->status)));
+        if (e || mailbox_arrays(o, m) < 0) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+static json_t *summary_json(const struct cycle_result *c)
+{
+        json_t *o = json_object();
+        int e = 0;
+
+        for (int s = 0; o && s < SW_STATUS_COUNT; s++)
+                e |= json_object_set_new(o, sw_status_name(s), json_integer(c->counts[s]));
+        if (e) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+int report_verify_json(FILE *f, const struct cycle_result *c)
+{
+        json_t *doc = doc_head(c->checked_at, c->status), *mailboxes = json_array();
+        int e = 0;
+
+        if (!doc) {
+                json_decref(mailboxes);
+                return -ENOMEM;
+        }
+        e |= json_object_set_new(doc, "summary", summary_json(c));
+        e |= json_object_set_new(doc, "mailboxes", mailboxes);
+        for (size_t i = 0; !e && i < c->n_mailboxes; i++)
+                e |= json_array_append_new(mailboxes, mailbox_json(&c->mailboxes[i]));
+        if (e) {
+                json_decref(doc);
+                return -ENOMEM;
+        }
+        return dump(f, doc);
+}
+
+/* ---- text: helpers ----------------------------------------------------- */
+
+struct text {
+        FILE *f;
+        bool color;
+        int err;                /* -ENOMEM once an allocation failed */
+        char **copies;          /* escaped copies, freed by text_finish() */
+        size_t n_copies;
+};
+
+/* s made safe for a terminal ("" for NULL); lives until text_finish(). */
+static const char *tx(struct text *t, const char *s)
+{
+        const char *c;
+        char *copy, **v;
+
+        if (!s)
+                return "";
+        c = clean(s, &copy);
+        if (!c) {
+                t->err = -ENOMEM;
+                return "?";
+        }
+        if (!copy)
+                return c;
+        v = realloc(t->copies, (t->n_copies + 1) * sizeof(*v));
+        if (!v) {
+                free(copy);
+                t->err = -ENOMEM;
+                return "?";
+        }
+        t->copies = v;
+        v[t->n_copies++] = copy;
+        return copy;
+}
+
+static int text_finish(struct text *t)
+{
+        for (size_t i = 0; i < t->n_copies; i++)
+                free(t->copies[i]);
+        free(t->copies);
+        return finish(t->f, t->err);
+}
+
+static const char *status_word(enum sw_status s)
+{
+        static const char *const w[SW_STATUS_COUNT] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+
+        return (unsigned)s < SW_STATUS_COUNT ? w[s] : "UNKNOWN";
+}
+
+/* The status word, coloured when asked, padded to width columns. */
+static void put_status(struct text *t, enum sw_status s, int width)
+{
+        static const char *const col[SW_STATUS_COUNT] = {
+                "\033[32m", "\033[33m", "\033[31m", "\033[35m",
+        };
+        const char *w = status_word(s);
+
+        if (t->color)
+                fprintf(t->f, "%s%s\033[0m", col[(unsigned)s < SW_STATUS_COUNT ? s : SW_UNKNOWN], w);
+        else
+                fputs(w, t->f);
+        if (width > (int)strlen(w))
+                fprintf(t->f, "%*s", width - (int)strlen(w), "");
+}
+
+/* Columns of len bytes of UTF-8 text: one per code point (wide characters
+ * are rare in addresses and DNs and not worth a wcwidth table). */
+static size_t cols_n(const char *s, size_t len)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < len; i++)
+                n += ((unsigned char)s[i] & 0xc0) != 0x80;
+        return n;
+}
+
+static size_t cols(const char *s)
+{
+        return cols_n(s, strlen(s));
+}
+
+/* Byte offset where column c of s starts. */
+static size_t col_offset(const char *s, size_t c)
+{
+        size_t i = 0;
+
+        for (; s[i]; i++)
+                if (((unsigned char)s[i] & 0xc0) != 0x80 && c-- == 0)
+                        break;
+        return i;
+}
+
+/* Prints s wrapped at WRAP_COLS; the cursor is at column col, continuation
+ * lines start at column indent. Ends the line. */
+static void put_wrapped(struct text *t, size_t col, size_t indent, const char *s)
+{
+        bool first = true;
+
+        while (*s) {
+                size_t len = strcspn(s, " "), w = cols_n(s, len);
+
+                if (len == 0) {
+                        s++;
+                        continue;
+                }
+                if (!first && col + 1 + w > WRAP_COLS) {
+                        fprintf(t->f, "\n%*s", (int)indent, "");
+                        col = indent;
+                } else if (!first) {
+                        fputc(' ', t->f);
+                        col++;
+                }
+                fwrite(s, 1, len, t->f);
+                col += w;
+                first = false;
+                s += len;
+        }
+        fputc('\n', t->f);
+}
+
+/* One problem: level, message and code, then what to do (unless advice is
+ * false), indented by indent columns. */
+static void put_problem(struct text *t, int indent, const struct problem *p, bool advice)
+{
+        char *line = NULL;
+
+        fprintf(t->f, "%*s", indent, "");
+        put_status(t, p->level, 10);
+        if (asprintf(&line, "%s (%s)", tx(t, p->message), problem_code_name(p->code)) < 0) {
+                t->err = -ENOMEM;
+                return;
+        }
+        put_wrapped(t, (size_t)indent + 10, (size_t)indent + 10, line);
+        free(line);
+        if (advice) {
+                fprintf(t->f, "%*s" ARROW " ", indent + 10, "");
+                put_wrapped(t, (size_t)indent + 12, (size_t)indent + 12, report_advice(p->code));
+        }
+}
+
+/* "in 12 days", "in less than a day", "expired 3 days ago". */
+static void days_phrase(long d, char *buf, size_t n)
+{
+        if (d > 0)
+                snprintf(buf, n, "in %ld day%s", d, d == 1 ? "" : "s");
+        else if (d == 0)
+                snprintf(buf, n, "in less than a day");
+        else
+                snprintf(buf, n, "expired %ld day%s ago", -d, d == -1 ? "" : "s");
+}
+
+static void usages_phrase(unsigned bits, const char *sep, char *buf, size_t n)
+{
+        if ((bits & USAGE_ALL) == USAGE_ALL)
+                snprintf(buf, n, "encryption%ssignature", sep);
+        else if (bits & USAGE_ENCRYPTION)
+                snprintf(buf, n, "encryption");
+        else if (bits & USAGE_SIGNATURE)
+                snprintf(buf, n, "signature");
+        else
+                snprintf(buf, n, "none");
+}
+
+static void put_field(struct text *t, int indent, const char *label, const char *value)
+{
+        fprintf(t->f, "%*s%-13s%s\n", indent, "", label, value);
+}
+
+/* ---- text: one certificate -------------------------------------------- */
+
+static void put_source(struct text *t, int indent, const struct cert_result *r)
+{
+        char *s = NULL;
+        int n;
+
+        if (r->source == CERT_SOURCE_FILE)
+                n = asprintf(&s, "file %s", tx(t, r->origin));
+        else if (r->attribute)
+                n = asprintf(&s, "directory, %s", tx(t, r->attribute));
+        else
+                n = asprintf(&s, "directory");
+        if (n < 0) {
+                t->err = -ENOMEM;
+                return;
+        }
+        put_field(t, indent, "Source:", s);
+        free(s);
+}
+
+static void put_validity(struct text *t, int indent, const struct cert_result *r, time_t now,
+                         bool dates_only)
+{
+        char when[21], days[40], line[80];
+
+        if (dates_only)
+                util_format_date(r->not_before, when);
+        else
+                util_format_time(r->not_before, when);
+        snprintf(line, sizeof(line), "%s%s", when, r->not_before > now ? " (not yet valid)" : "");
+        put_field(t, indent, "Valid from:", line);
+        if (dates_only)
+                util_format_date(r->not_after, when);
+        else
+                util_format_time(r->not_after, when);
+        days_phrase(r->days_left, days, sizeof(days));
+        snprintf(line, sizeof(line), "%s (%s)", when, days);
+        put_field(t, indent, "Valid until:", line);
+}
+
+/* The facts about a certificate, one per line; brief leaves out issuer,
+ * key, usages, chain and revocation (for the --verify details). */
+static void put_cert_fields(struct text *t, int indent, const struct cert_result *r,
+                            time_t now, bool brief)
+{
+        char buf[64];
+
+        if (cert_unparsable(r)) {
+                put_field(t, indent, "Certificate:", "not readable (see the problems)");
+                put_source(t, indent, r);
+                put_field(t, indent, "SHA-256:", tx(t, r->sha256));
+                return;
+        }
+        put_field(t, indent, "Subject:", tx(t, r->subject));
+        if (!brief)
+                put_field(t, indent, "Issuer:", tx(t, r->issuer));
+        put_field(t, indent, "Serial:", tx(t, r->serial));
+        put_field(t, indent, "SHA-256:", tx(t, r->sha256));
+        put_source(t, indent, r);
+        put_validity(t, indent, r, now, brief);
+        if (brief)
+                return;
+        put_field(t, indent, "Key:", r->key[0] ? tx(t, r->key) : "unknown");
+        usages_phrase(r->usages, ", ", buf, sizeof(buf));
+        put_field(t, indent, "Usages:", buf);
+        if (r->path_valid)
+                put_field(t, indent, "Chain:", "valid");
+        else
+                fprintf(t->f, "%*s%-13snot valid: %s\n", indent, "", "Chain:",
+                        r->path_error ? tx(t, r->path_error) : "no reason given");
+        put_field(t, indent, "Revocation:", rev_status_name(r->revocation));
+}
+
+/* ---- text: --check-cert ----------------------------------------------- */
+
+static void put_verdict(struct text *t, const struct cert_result *r, const char *mailbox,
+                        enum sw_status status)
+{
+        char usages[64];
+
+        put_status(t, status, 0);
+        if (r->usable_for && !cert_unparsable(r)) {
+                usages_phrase(r->usable_for, " and ", usages, sizeof(usages));
+                fprintf(t->f, ": usable for %s%s\n", usages,
+                        status == SW_OK ? "" : ", but see the problems below");
+        } else if (mailbox) {
+                fprintf(t->f, ": certificate is not usable for %s\n", tx(t, mailbox));
+        } else {
+                fputs(": certificate is not usable\n", t->f);
+        }
+}
+
+static void put_mailbox_match(struct text *t, const struct cert_result *r, const char *mailbox)
+{
+        const char *how = "named in the certificate";
+        char *line = NULL;
+
+        if (problem_list_has(&r->problems, PROBLEM_CERT_ADDRESS_MISMATCH))
+                how = "NOT named in the certificate";
+        else if (problem_list_has(&r->problems, PROBLEM_CERT_SUBJECT_EMAIL_ONLY))
+                how = "only in the subject name, not in subjectAltName";
+        else if (cert_unparsable(r))
+                how = "not checked";
+        if (asprintf(&line, "%s (%s)", tx(t, mailbox), how) < 0) {
+                t->err = -ENOMEM;
+                return;
+        }
+        put_field(t, 2, "Mailbox:", line);
+        free(line);
+}
+
+int report_check_cert_text(FILE *f, const struct cert_result *r, const char *mailbox,
+                           time_t checked_at, enum sw_status status, bool color)
+{
+        struct text t = { .f = f, .color = color };
+        char when[21];
+
+        put_verdict(&t, r, mailbox, status);
+        fputc('\n', f);
+        put_cert_fields(&t, 2, r, checked_at, false);
+        if (mailbox)
+                put_mailbox_match(&t, r, mailbox);
+        put_field(&t, 2, "Checked at:", util_format_time(checked_at, when));
+        fputc('\n', f);
+        if (r->problems.n == 0)
+                fputs("No problems found.\n", f);
+        else
+                fputs("Problems:\n", f);
+        for (size_t i = 0; i < r->problems.n; i++)
+                put_problem(&t, 2, &r->problems.items[i], true);
+        return text_finish(&t);
+}
+
+/* ---- text: --verify table ---------------------------------------------- */
+
+enum { COL_ADDRESS, COL_ENCRYPTION, COL_SIGNATURE, COL_PROBLEM, N_COLS };
+
+struct row {
+        char *cell[N_COLS];
+};
+
+static const char *const col_title[N_COLS] = { "MAILBOX", "ENCRYPTION", "SIGNATURE", "PROBLEM" };
+
+/* A copy of s cut to at most max columns, "…" marking the cut. */
+static char *cut(const char *s, size_t max)
+{
+        char *o;
+        size_t n;
+
+        if (cols(s) <= max)
+                return strdup(s);
+        n = col_offset(s, max - 1);
+        o = malloc(n + sizeof(ELLIPSIS));
+        if (o) {
+                memcpy(o, s, n);
+                memcpy(o + n, ELLIPSIS, sizeof(ELLIPSIS));
+        }
+        return o;
+}
+
+/* An address cut to max columns: the domain says whose mailbox it is, so
+ * the local part is shortened first. */
+static char *cut_address(const char *a, size_t max)
+{
+        const char *at = strrchr(a, '@');
+        char *o = NULL;
+        size_t keep;
+
+        if (cols(a) <= max || !at || cols(at) + 6 > max)
+                return cut(a, max);
+        keep = col_offset(a, max - 1 - cols(at));
+        if (asprintf(&o, "%.*s" ELLIPSIS "%s", (int)keep, a, at) < 0)
+                return NULL;
+        return o;
+}
+
+static bool has_problem(const struct mailbox_result *m, enum problem_code code)
+{
+        return problem_list_has(&m->problems, code);
+}
+
+/* The CERT_EXPIRING problem for this usage, or NULL. */
+static const struct problem *expiring(const struct mailbox_result *m, unsigned usage, int best)
+{
+        for (size_t i = 0; i < m->problems.n; i++) {
+                const struct problem *p = &m->problems.items[i];
+
+                if (p->code == PROBLEM_CERT_EXPIRING &&
+                    (p->usage == usage || (p->usage == 0 && p->cert == best)))
+                        return p;
+        }
+        return NULL;
+}
+
+/* "valid to 2027-03-01", "expires in 12 d", "missing", "not required". */
+static char *usage_cell(const struct mailbox_result *m, unsigned usage)
+{
+        int best = usage == USAGE_ENCRYPTION ? m->best_encryption : m->best_signature;
+        enum problem_code missing = usage == USAGE_ENCRYPTION ? PROBLEM_ENCRYPTION_CERT_MISSING
+                                                              : PROBLEM_SIGNATURE_CERT_MISSING;
+        const struct problem *p;
+        char date[11], *o = NULL;
+        long d;
+
+        if (has_problem(m, PROBLEM_DIRECTORY_UNREACHABLE))
+                return strdup("not checked");
+        if (best < 0 || (size_t)best >= m->n_certs) {
+                if (has_problem(m, PROBLEM_MAILBOX_NOT_FOUND))
+                        return strdup("no entry");
+                return strdup(has_problem(m, missing) ? "missing" : "not required");
+        }
+        p = expiring(m, usage, best);
+        if (!p)
+                return asprintf(&o, "valid to %s",
+                                util_format_date(m->certs[best].not_after, date)) < 0 ? NULL : o;
+        d = p->has_days_left ? p->days_left : m->certs[best].days_left;
+        if (d <= 0)
+                return strdup("expires in <1 d");
+        return asprintf(&o, "expires in %ld d", d) < 0 ? NULL : o;
+}
+
+/* The problem a clerk should see first: the worst, the first of equals. */
+static const struct problem *main_problem(const struct mailbox_result *m)
+{
+        const struct problem *best = NULL;
+
+        for (size_t i = 0; i < m->problems.n; i++) {
+                const struct problem *p = &m->problems.items[i];
+
+                if (!best || sw_status_worse(best->level, p->level) != best->level)
+                        best = p;
+        }
+        return best;
+}
+
+static char *problem_cell(struct text *t, const struct cycle_result *c,
+                          const struct mailbox_result *m)
+{
+        const struct problem *p = main_problem(m);
+        char more[32] = "", *msg, *o = NULL;
+
+        if (!p)
+                return strdup("-");
+        if (c->directory_failed && p->code == PROBLEM_DIRECTORY_UNREACHABLE)
+                return strdup("directory unreachable (see above)");
+        if (m->problems.n > 1)
+                snprintf(more, sizeof(more), " (+%zu more)", m->problems.n - 1);
+        msg = cut(tx(t, p->message), PROBLEM_COLS - strlen(more));
+        if (!msg || asprintf(&o, "%s%s", msg, more) < 0)
+                o = NULL;
+        free(msg);
+        return o;
+}
+
+static int make_row(struct text *t, const struct cycle_result *c,
+                    const struct mailbox_result *m, struct row *row)
+{
+        row->cell[COL_ADDRESS] = cut_address(tx(t, m->address), ADDRESS_COLS);
+        row->cell[COL_ENCRYPTION] = usage_cell(m, USAGE_ENCRYPTION);
+        row->cell[COL_SIGNATURE] = usage_cell(m, USAGE_SIGNATURE);
+        row->cell[COL_PROBLEM] = problem_cell(t, c, m);
+        for (int i = 0; i < N_COLS; i++)
+                if (!row->cell[i])
+                        return -ENOMEM;
+        return 0;
+}
+
+static void put_row(struct text *t, const size_t width[N_COLS], enum sw_status s,
+                    char *const cell[N_COLS])
+{
+        if (cell == NULL) {     /* the heading */
+                fprintf(t->f, "%-10s", "STATUS");
+                for (int i = 0; i < N_COLS - 1; i++)
+                        fprintf(t->f, "%-*s  ", (int)width[i], col_title[i]);
+                fprintf(t->f, "%s\n", col_title[N_COLS - 1]);
+                return;
+        }
+        put_status(t, s, 10);
+        for (int i = 0; i < N_COLS - 1; i++)
+                fprintf(t->f, "%s%*s  ", cell[i], (int)(width[i] - cols(cell[i])), "");
+        fprintf(t->f, "%s\n", cell[N_COLS - 1]);
+}
+
+static void put_table(struct text *t, const struct cycle_result *c)
+{
+        struct row *rows = calloc(c->n_mailboxes, sizeof(*rows));
+        size_t width[N_COLS];
+
+        if (!rows) {
+                t->err = -ENOMEM;
+                return;
+        }
+        for (int i = 0; i < N_COLS; i++)
+                width[i] = strlen(col_title[i]);
+        for (size_t m = 0; m < c->n_mailboxes && t->err == 0; m++) {
+                if (make_row(t, c, &c->mailboxes[m], &rows[m]) < 0)
+                        t->err = -ENOMEM;
+                for (int i = 0; t->err == 0 && i < N_COLS; i++)
+                        if (cols(rows[m].cell[i]) > width[i])
+                                width[i] = cols(rows[m].cell[i]);
+        }
+        if (t->err == 0) {
+                put_row(t, width, SW_OK, NULL);
+                for (size_t m = 0; m < c->n_mailboxes; m++)
+                        put_row(t, width, c->mailboxes[m].status, rows[m].cell);
+        }
+        for (size_t m = 0; m < c->n_mailboxes; m++)
+                for (int i = 0; i < N_COLS; i++)
+                        free(rows[m].cell[i]);
+        free(rows);
+}
+
+/* ---- text: --verify details ---------------------------------------------- */
+
+/* Whether a problem is worth repeating under the mailbox: a directory
+ * outage of the whole cycle is said once, at the top. */
+static bool detail_worthy(const struct cycle_result *c, const struct problem *p)
+{
+        return !(c->directory_failed && p->code == PROBLEM_DIRECTORY_UNREACHABLE);
+}
+
+static bool mailbox_has_details(const struct cycle_result *c, const struct mailbox_result *m)
+{
+        if (m->status == SW_OK)
+                return false;
+        for (size_t i = 0; i < m->problems.n; i++)
+                if (detail_worthy(c, &m->problems.items[i]))
+                        return true;
+        return false;
+}
+
+/* A certificate is concerned when it has problems of its own or a mailbox
+ * problem points at it (directly, or through the best one for a usage). */
+static bool cert_concerned(const struct mailbox_result *m, size_t i, bool *stale)
+{
+        bool concerned = m->certs[i].problems.n > 0;
+
+        *stale = false;
+        for (size_t k = 0; k < m->problems.n; k++) {
+                const struct problem *p = &m->problems.items[k];
+                int target = p->cert;
+
+                if (target < 0 && p->usage)
+                        target = p->usage == USAGE_ENCRYPTION ? m->best_encryption
+                                                              : m->best_signature;
+                if (target >= 0 && (size_t)target == i) {
+                        concerned = true;
+                        if (p->code == PROBLEM_STALE_CERT_PUBLISHED)
+                                *stale = true;
+                }
+        }
+        return concerned;
+}
+
+static void put_entries(struct text *t, const struct mailbox_result *m)
+{
+        if (has_problem(m, PROBLEM_DIRECTORY_UNREACHABLE))
+                return;
+        if (m->n_entries == 0)
+                put_field(t, 2, "Entry:", "none in the directory");
+        for (size_t i = 0; i < m->n_entries; i++)
+                put_field(t, 2, i == 0 ? "Entry:" : "", tx(t, m->entries[i]));
+}
+
+/* True the first time a code is asked about. */
+static bool first_advice(bool advised[PROBLEM_CODE_COUNT + 1], enum problem_code code)
+{
+        unsigned i = (unsigned)code < PROBLEM_CODE_COUNT ? code : PROBLEM_CODE_COUNT;
+        bool first = !advised[i];
+
+        advised[i] = true;
+        return first;
+}
+
+/* Problems of the mailbox, then its concerned certificates. Advice is
+ * given once per code; a stale certificate's own problems get none, as
+ * the advice is to remove it. */
+static void put_mailbox_details(struct text *t, const struct cycle_result *c,
+                                const struct mailbox_result *m)
+{
+        bool advised[PROBLEM_CODE_COUNT + 1] = { false }, stale;
+
+        put_status(t, m->status, 10);
+        fprintf(t->f, "%s\n", tx(t, m->address));
+        put_entries(t, m);
+        for (size_t i = 0; i < m->problems.n; i++) {
+                const struct problem *p = &m->problems.items[i];
+
+                if (!detail_worthy(c, p))
+                        continue;
+                put_problem(t, 2, p, first_advice(advised, p->code));
+        }
+        for (size_t i = 0; i < m->n_certs; i++) {
+                const struct cert_result *r = &m->certs[i];
+
+                if (!cert_concerned(m, i, &stale))
+                        continue;
+                fprintf(t->f, "  Certificate %zu of %zu:\n", i + 1, m->n_certs);
+                put_cert_fields(t, 4, r, c->checked_at, true);
+                for (size_t k = 0; k < r->problems.n; k++) {
+                        const struct problem *p = &r->problems.items[k];
+
+                        put_problem(t, 4, p, !stale && first_advice(advised, p->code));
+                }
+        }
+        fputc('\n', t->f);
+}
+
+static void put_details(struct text *t, const struct cycle_result *c)
+{
+        bool any = false;
+
+        for (size_t i = 0; i < c->n_mailboxes; i++) {
+                const struct mailbox_result *m = &c->mailboxes[i];
+
+                if (!mailbox_has_details(c, m))
+                        continue;
+                if (!any)
+                        fputs("\nDetails\n\n", t->f);
+                any = true;
+                put_mailbox_details(t, c, m);
+        }
+        if (!any)
+                fputc('\n', t->f);
+}
+
+static void put_directory_failure(struct text *t, const struct cycle_result *c)
+{
+        char *line = NULL;
+
+        put_status(t, SW_UNKNOWN, 0);
+        if (asprintf(&line, ": the directory could not be reached, so no mailbox was checked: %s",
+                     c->directory_reason ? tx(t, c->directory_reason) : "no reason given") < 0) {
+                t->err = -ENOMEM;
+                return;
+        }
+        put_wrapped(t, strlen(status_word(SW_UNKNOWN)), 2, line);
+        free(line);
+        fputs("  " ARROW " ", t->f);
+        put_wrapped(t, 4, 4, report_advice(PROBLEM_DIRECTORY_UNREACHABLE));
+        fputc('\n', t->f);
+}
+
+int report_verify_text(FILE *f, const struct cycle_result *c, bool color)
+{
+        struct text t = { .f = f, .color = color };
+        char when[21];
+
+        if (c->directory_failed)
+                put_directory_failure(&t, c);
+        if (c->n_mailboxes == 0)
+                fputs("No mailboxes were checked.\n\n", f);
+        else
+                put_table(&t, c);
+        if (c->n_mailboxes > 0 && t.err == 0)
+                put_details(&t, c);
+        fprintf(f, "%zu mailbox%s: %u ok, %u warning, %u critical, %u unknown; checked %s\n",
+                c->n_mailboxes, c->n_mailboxes == 1 ? "" : "es", c->counts[SW_OK],
+                c->counts[SW_WARNING], c->counts[SW_CRITICAL], c->counts[SW_UNKNOWN],
+                util_format_time(c->checked_at, when));
+        return text_finish(&t);
+}
+
+/* ---- advice --------------------------------------------------------------- */
+
+#define RENEW "Request a new certificate through your IT department from the IT-DLZ of the " \
+        "Free State of Bavaria (municipalities within a district: through the PKI " \
+        "registration office at the Landratsamt), then publish it in the directory."
+
+static const char *const advice[PROBLEM_CODE_COUNT] = {
+        [PROBLEM_DIRECTORY_UNREACHABLE] =
+                "Check the directory connection: the [directory] uri, network and firewall, "
+                "the bind_dn and its password file, and for ldaps:// or StartTLS the "
+                "tls_ca_file. No mailbox can be judged until the directory answers.",
+        [PROBLEM_MAILBOX_NOT_FOUND] =
+                "Publish the mailbox in the directory. If it is published, check the address "
+                "for typing errors and the [directory] base and filter settings.",
+        [PROBLEM_MAILBOX_AMBIGUOUS] =
+                "Several directory entries carry this address: remove or merge the duplicate "
+                "entry, so that senders find exactly one.",
+        [PROBLEM_ENCRYPTION_CERT_MISSING] =
+                "Nobody can send encrypted mail to this mailbox. If certificates are published, "
+                "their problems say why none can be used. " RENEW,
+        [PROBLEM_SIGNATURE_CERT_MISSING] =
+                "The mailbox has no usable signature certificate. " RENEW " If the directory "
+                "does not publish signature certificates, name the certificate file with "
+                "certificates = in the [mailbox ADDRESS] section of the configuration.",
+        [PROBLEM_CERT_EXPIRING] =
+                "Renew in time. " RENEW " Remove the old certificate from the directory "
+                "entry once the new one is published.",
+        [PROBLEM_STALE_CERT_PUBLISHED] =
+                "Remove the expired, revoked or otherwise unusable certificate from the "
+                "directory entry (keep the valid one), so that senders cannot pick it.",
+        [PROBLEM_REVOCATION_UNKNOWN] =
+                "The revocation status could not be checked. Keep the CRLs of the issuing CAs "
+                "current in the files or directories named by [pki] crls (fetch them "
+                "regularly, before their next update date) and make sure they are readable.",
+        [PROBLEM_CERT_WEAK_KEY] =
+                "The key is shorter than the configured minimum (min_rsa_bits / min_ec_bits). "
+                RENEW,
+        [PROBLEM_CERT_SUBJECT_EMAIL_ONLY] =
+                "The address is only in the subject name, not in subjectAltName, and some mail "
+                "programs will not accept it. " RENEW " Ask for the address in subjectAltName.",
+        [PROBLEM_CERT_UNPARSABLE] =
+                "The value is not a readable certificate. Remove the broken value from the "
+                "directory entry (for a file: use PEM, DER or PKCS#7) and publish a correct "
+                "certificate if none remains.",
+        [PROBLEM_CERT_EXPIRED] =
+                "The certificate has expired. " RENEW " Remove the expired certificate from "
+                "the directory entry.",
+        [PROBLEM_CERT_NOT_YET_VALID] =
+                "The certificate is not valid yet. Check the clock of this computer (and any "
+                "--at time); otherwise wait for its start date and keep a currently valid "
+                "certificate published until then.",
+        [PROBLEM_CERT_UNTRUSTED] =
+                "The certificate does not chain to a configured trust anchor (see the chain "
+                "error). Check that [pki] trust_anchors and intermediates hold the issuing CA "
+                "certificates. A certificate from another CA must be replaced. " RENEW,
+        [PROBLEM_CERT_REVOKED] =
+                "The certificate has been revoked and must not be used. Remove it from the "
+                "directory entry. " RENEW,
+        [PROBLEM_CERT_ADDRESS_MISMATCH] =
+                "The certificate does not name this address in subjectAltName. Check that it "
+                "is published on the right entry and the mailbox address is spelled right. "
+                "If both are right, the certificate was issued for another address. " RENEW,
+        [PROBLEM_CERT_WRONG_USAGE] =
+                "The key usage or extended key usage does not allow this use for S/MIME "
+                "(encryption needs keyEncipherment or keyAgreement, signature needs "
+                "digitalSignature, the EKU must allow emailProtection). " RENEW,
+        [PROBLEM_CERT_WEAK_SIGNATURE] =
+                "The certificate is signed with a weak algorithm (such as SHA-1 or MD5) and is "
+                "no longer accepted. " RENEW,
+        [PROBLEM_CERT_POLICY_MISMATCH] =
+                "The certificate path is not valid under the policy required by [pki] "
+                "require_policy. Check the policy OIDs configured there. If they are right, "
+                "the certificate was issued by the wrong CA or under the wrong profile. "
+                RENEW,
+};
+
+const char *report_advice(enum problem_code code)
+{
+        if ((unsigned)code >= PROBLEM_CODE_COUNT || !advice[code])
+                return "See the message and the smimewatch documentation.";
+        return advice[code];
+}

@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* mbx_evaluate: the mailbox verdicts of INTERFACE.md, from directory
+ * answers built here with real certificates that tests/mkpki makes. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "directory.h"
+#include "mailbox.h"
+#include "pki.h"
+#include "testlib.h"
+#include "util.h"
+
+#define ADDR "poststelle@lra.example"
+#define UC "userCertificate;binary"
+
+static char *tmp, *pkidir;
+static struct cfg *cfg, *cfg_enc_only;
+static struct pki *pki;
+static time_t now;
+
+static struct cfg *load_cfg(const char *name, const char *extra)
+{
+        char *path, *errors = NULL;
+        struct cfg *c = NULL;
+
+        path = tl_write(tmp, name,
+                        "[pki]\ntrust_anchors = pki/anchors.pem\nintermediates = pki/intermediates.pem\n"
+                        "crls = pki/crls\n[directory]\nuri = ldap://127.0.0.1:1\nbase = o=Test,c=DE\n"
+                        "%s\n[mailbox " ADDR "]\nwarn_days = 40\ncritical_days = 5\n"
+                        "[mailbox local@lra.example]\ncertificates = pki/local-sig.pem\n",
+                        extra);
+        ck_assert_msg(cfg_load(path, CFG_NEED_DIRECTORY, &c, &errors) == 0, "%s", errors);
+        free(errors);
+        free(path);
+        return c;
+}
+
+static void setup_all(void)
+{
+        char *errors = NULL;
+        int r;
+
+        tmp = tl_mkdtemp();
+        pkidir = tl_path(tmp, "pki");
+        r = tl_sh("set -e; M='%s/tests/mkpki'; D='%s'; A=" ADDR "\n"
+                  "$M init $D\n"
+                  "$M issue $D enc --email $A --usage enc --to 900\n"
+                  "$M issue $D sig --email $A --usage sig --to 700\n"
+                  "$M issue $D both --email $A --to 800\n"
+                  "$M issue $D soon --email $A --to 20\n"
+                  "$M issue $D verysoon --email $A --to 3\n"
+                  "$M issue $D old --email $A --from -900 --to -2\n"
+                  "$M issue $D revoked --email $A; $M revoke $D revoked\n"
+                  "$M issue $D untrusted --email $A --ca other\n"
+                  "$M issue $D server --email $A --eku server\n"
+                  "$M issue $D dnonly --email $A --subject-email-only\n"
+                  "$M issue $D weak --email $A --key rsa2048\n"
+                  "$M issue $D nocrl --email $A --ca nocrl\n"
+                  "$M issue $D local-sig --email local@lra.example --usage sig\n"
+                  "$M issue $D local-enc --email local@lra.example --usage enc\n"
+                  "cat $D/enc.pem $D/sig.pem > $D/encsig.pem\n"
+                  "openssl crl2pkcs7 -nocrl -certfile $D/encsig.pem -outform DER -out $D/encsig.p7b\n"
+                  ">/dev/null",
+                  tl_srcdir(), pkidir);
+        ck_assert_int_eq(r, 0);
+        cfg = load_cfg("c.conf", "");
+        cfg_enc_only = load_cfg("e.conf", "[policy]\nrequire = encryption");
+        ck_assert_msg(pki_load(&cfg->pki, &pki, &errors) == 0, "%s", errors);
+        now = time(NULL);
+}
+
+static void teardown_all(void)
+{
+        pki_free(pki);
+        cfg_free(cfg);
+        cfg_free(cfg_enc_only);
+        tl_rm_rf(tmp);
+        free(pkidir);
+        free(tmp);
+}
+
+/* An answer with one entry per DN; each value "NAME" is read from
+ * pki/NAME.der, "NAME.p7b" from that file, "!text" is the text itself. */
+struct spec {
+        const char *dn;
+        const char *values[4];
+};
+
+static void value_of(struct dir_value *v, const char *what)
+{
+        char *path, *name;
+        size_t len;
+
+        if (what[0] == '!') {
+                v->attribute = strdup(UC);
+                v->data = (unsigned char *)strdup(what + 1);
+                v->len = strlen(what + 1);
+                return;
+        }
+        v->attribute = strdup(strstr(what, ".p7b") ? "userSMIMECertificate" : UC);
+        ck_assert_int_ge(asprintf(&name, strstr(what, ".") ? "%s" : "%s.der", what), 0);
+        path = tl_path(pkidir, name);
+        ck_assert_int_eq(util_read_file(path, UTIL_MAX_FILE_SIZE, &v->data, &len), 0);
+        v->len = len;
+        free(path);
+        free(name);
+}
+
+static void make_answer(struct dir_answer *a, const struct spec *specs, size_t n)
+{
+        memset(a, 0, sizeof(*a));
+        a->entries = calloc(n ? n : 1, sizeof(*a->entries));
+        a->n_entries = n;
+        for (size_t i = 0; i < n; i++) {
+                struct dir_entry *e = &a->entries[i];
+                size_t k = 0;
+
+                e->dn = strdup(specs[i].dn);
+                while (k < 4 && specs[i].values[k])
+                        k++;
+                e->values = calloc(k ? k : 1, sizeof(*e->values));
+                e->n_values = k;
+                for (size_t j = 0; j < k; j++)
+                        value_of(&e->values[j], specs[i].values[j]);
+        }
+}
+
+static void check_one(const struct cfg *c, const char *address, const struct spec *specs, size_t n,
+                      struct mailbox_result *r)
+{
+        const struct cfg_mailbox *mb = cfg_find_mailbox(c, address);
+        struct cfg_mailbox adhoc = { .address = (char *)address, .warn_days = 30, .critical_days = 7 };
+        struct dir_answer a;
+
+        make_answer(&a, specs, n);
+        ck_assert_int_eq(mbx_evaluate(c, pki, mb ? mb : &adhoc, &a, NULL, now, r), 0);
+        dir_answer_free(&a);
+}
+
+static const struct problem *find(const struct mailbox_result *r, enum problem_code code,
+                                  unsigned usage)
+{
+        for (size_t i = 0; i < r->problems.n; i++)
+                if (r->problems.items[i].code == code && r->problems.items[i].usage == usage)
+                        return &r->problems.items[i];
+        return NULL;
+}
+
+static void assert_only(const struct mailbox_result *r, size_t n)
+{
+        ck_assert_msg(r->problems.n == n, "expected %zu problems, got %zu (first: %s %s)", n,
+                      r->problems.n, r->problems.n ? problem_code_name(r->problems.items[0].code) : "-",
+                      r->problems.n ? r->problems.items[0].message : "");
+}
+
+#define SPEC1(dn, ...) ((const struct spec[]){ { dn, { __VA_ARGS__ } } })
+
+START_TEST(ready)
+{
+        struct mailbox_result r;
+
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", "enc", "sig"), 1, &r);
+        assert_only(&r, 0);
+        ck_assert_int_eq(r.status, SW_OK);
+        ck_assert_int_eq(r.n_certs, 2);
+        ck_assert_int_eq(r.best_encryption, 0);
+        ck_assert_int_eq(r.best_signature, 1);
+        ck_assert_str_eq(r.entries[0], "cn=Post,o=Test,c=DE");
+        ck_assert_str_eq(r.certs[0].attribute, UC);
+        ck_assert_int_eq(r.certs[0].source, CERT_SOURCE_DIRECTORY);
+        mailbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(expiring_uses_mailbox_thresholds)
+{
+        struct mailbox_result r;
+        const struct problem *p;
+
+        /* warn_days 40 for ADDR: 20 days left is a warning there ... */
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", "soon"), 1, &r);
+        ck_assert_int_eq(r.status, SW_WARNING);
+        p = find(&r, PROBLEM_CERT_EXPIRING, USAGE_ENCRYPTION);
+        ck_assert_ptr_nonnull(p);
+        ck_assert(p->has_days_left);
+        ck_assert_int_ge(p->days_left, 19);
+        ck_assert_int_le(p->days_left, 20);
+        ck_assert_int_eq(p->cert, 0);
+        ck_assert_ptr_nonnull(strstr(p->message, "encryption certificate expires in"));
+        ck_assert_ptr_nonnull(find(&r, PROBLEM_CERT_EXPIRING, USAGE_SIGNATURE));
+        mailbox_result_free(&r);
+        /* ... and with the global 30/7 too; 3 days is critical everywhere. */
+        check_one(cfg, "other@lra.example", SPEC1("cn=O,o=Test,c=DE", "verysoon"), 1, &r);
+        ck_assert(find(&r, PROBLEM_CERT_ADDRESS_MISMATCH, 0) == NULL);
+        mailbox_result_free(&r);
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", "verysoon"), 1, &r);
+        ck_assert_int_eq(r.status, SW_CRITICAL);
+        ck_assert_int_eq(find(&r, PROBLEM_CERT_EXPIRING, USAGE_ENCRYPTION)->level, SW_CRITICAL);
+        mailbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(best_is_the_longest_valid)
+{
+        struct mailbox_result r;
+
+        /* An expiring certificate beside a fresh one is no warning. */
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", "soon", "both"), 1, &r);
+        assert_only(&r, 0);
+        ck_assert_int_eq(r.best_encryption, 1);
+        ck_assert_int_eq(r.best_signature, 1);
+        mailbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(stale_published)
+{
+        struct mailbox_result r;
+        const struct problem *p;
+
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", "old", "both"), 1, &r);
+        assert_only(&r, 1);
+        p = find(&r, PROBLEM_STALE_CERT_PUBLISHED, 0);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_eq(p->level, SW_WARNING);
+        ck_assert_int_eq(p->cert, 0);
+        ck_assert_ptr_nonnull(strstr(p->message, "expired"));
+        ck_assert_int_eq(r.status, SW_WARNING);
+        /* Its own problems stay on the certificate. */
+        ck_assert(problem_list_has(&r.certs[0].problems, PROBLEM_CERT_EXPIRED));
+        mailbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(missing_with_reasons)
+{
+        struct mailbox_result r;
+        const struct problem *p;
+
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", "revoked", "untrusted"), 1, &r);
+        ck_assert_int_eq(r.status, SW_CRITICAL);
+        p = find(&r, PROBLEM_ENCRYPTION_CERT_MISSING, USAGE_ENCRYPTION);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_eq(p->level, SW_CRITICAL);
+        ck_assert_msg(strstr(p->message, "revoked"), "%s", p->message);
+        ck_assert_msg(strstr(p->message, "; serial"), "%s", p->message);
+        ck_assert_ptr_nonnull(find(&r, PROBLEM_SIGNATURE_CERT_MISSING, USAGE_SIGNATURE));
+        /* Nothing usable: no certificate is "stale beside a usable one". */
+        ck_assert(!problem_list_has(&r.problems, PROBLEM_STALE_CERT_PUBLISHED));
+        mailbox_result_free(&r);
+
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", "server"), 1, &r);
+        p = find(&r, PROBLEM_ENCRYPTION_CERT_MISSING, USAGE_ENCRYPTION);
+        ck_assert_msg(strstr(p->message, "permits"), "%s", p->message);
+        mailbox_result_free(&r);
+
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", NULL), 1, &r);
+        p = find(&r, PROBLEM_ENCRYPTION_CERT_MISSING, USAGE_ENCRYPTION);
+        ck_assert_msg(strstr(p->message, "no certificate"), "%s", p->message);
+        mailbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(signature_only_missing)
+{
+        struct mailbox_result r;
+
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", "enc"), 1, &r);
+        assert_only(&r, 1);
+        ck_assert_ptr_nonnull(find(&r, PROBLEM_SIGNATURE_CERT_MISSING, USAGE_SIGNATURE));
+        mailbox_result_free(&r);
+        /* require = encryption: the same mailbox is ready. */
+        check_one(cfg_enc_only, ADDR, SPEC1("cn=Post,o=Test,c=DE", "enc"), 1, &r);
+        assert_only(&r, 0);
+        ck_assert_int_eq(r.status, SW_OK);
+        mailbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(not_found_and_ambiguous)
+{
+        static const struct spec two[] = {
+                { "cn=Post,o=Test,c=DE", { "enc" } },
+                { "cn=Post2,o=Test,c=DE", { "sig" } },
+        };
+        struct mailbox_result r;
+
+        check_one(cfg, ADDR, NULL, 0, &r);
+        assert_only(&r, 1);
+        ck_assert_int_eq(r.problems.items[0].code, PROBLEM_MAILBOX_NOT_FOUND);
+        ck_assert_int_eq(r.status, SW_CRITICAL);
+        mailbox_result_free(&r);
+
+        check_one(cfg, ADDR, two, 2, &r);
+        assert_only(&r, 1);
+        ck_assert_int_eq(r.problems.items[0].code, PROBLEM_MAILBOX_AMBIGUOUS);
+        ck_assert_ptr_nonnull(strstr(r.problems.items[0].message, "cn=Post2"));
+        ck_assert_int_eq(r.status, SW_WARNING);
+        ck_assert_int_eq(r.n_entries, 2);
+        ck_assert_int_eq(r.n_certs, 2);
+        mailbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(garbage_values)
+{
+        struct mailbox_result r;
+
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", "both", "!\x01garbage\xff"), 1, &r);
+        assert_only(&r, 1);
+        ck_assert_ptr_nonnull(find(&r, PROBLEM_STALE_CERT_PUBLISHED, 0));
+        ck_assert(problem_list_has(&r.certs[1].problems, PROBLEM_CERT_UNPARSABLE));
+        ck_assert_ptr_null(r.certs[1].x509);
+        ck_assert_int_eq(strlen(r.certs[1].sha256), 64);
+        mailbox_result_free(&r);
+
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", "!garbage"), 1, &r);
+        ck_assert_int_eq(r.status, SW_CRITICAL);
+        ck_assert_msg(strstr(find(&r, PROBLEM_ENCRYPTION_CERT_MISSING, USAGE_ENCRYPTION)->message,
+                             "unparsable"), "%s", r.problems.items[0].message);
+        mailbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(pkcs7_with_two_certificates)
+{
+        struct mailbox_result r;
+
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", "encsig.p7b"), 1, &r);
+        assert_only(&r, 0);
+        ck_assert_int_eq(r.n_certs, 2);
+        ck_assert_str_eq(r.certs[0].attribute, "userSMIMECertificate");
+        mailbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(local_certificates)
+{
+        struct mailbox_result r;
+
+        check_one(cfg, "local@lra.example", SPEC1("cn=L,o=Test,c=DE", "local-enc"), 1, &r);
+        assert_only(&r, 0);
+        ck_assert_int_eq(r.n_certs, 2);
+        ck_assert_int_eq(r.certs[1].source, CERT_SOURCE_FILE);
+        ck_assert_ptr_null(r.certs[1].attribute);
+        ck_assert_int_eq(r.best_signature, 1);
+        mailbox_result_free(&r);
+        /* The same certificate in the directory and the file counts once. */
+        check_one(cfg, "local@lra.example", SPEC1("cn=L,o=Test,c=DE", "local-enc", "local-sig"), 1, &r);
+        ck_assert_int_eq(r.n_certs, 2);
+        assert_only(&r, 0);
+        mailbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(warnings_of_the_best)
+{
+        struct mailbox_result r;
+        const struct problem *p;
+
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", "dnonly"), 1, &r);
+        assert_only(&r, 1);
+        p = find(&r, PROBLEM_CERT_SUBJECT_EMAIL_ONLY, 0);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_eq(p->cert, 0);
+        mailbox_result_free(&r);
+
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", "weak", "sig"), 1, &r);
+        assert_only(&r, 1);
+        p = find(&r, PROBLEM_CERT_WEAK_KEY, USAGE_ENCRYPTION);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_eq(r.status, SW_WARNING);
+        mailbox_result_free(&r);
+
+        check_one(cfg, ADDR, SPEC1("cn=Post,o=Test,c=DE", "nocrl"), 1, &r);
+        ck_assert_ptr_nonnull(find(&r, PROBLEM_REVOCATION_UNKNOWN, 0));
+        ck_assert_int_eq(r.status, SW_WARNING);
+        mailbox_result_free(&r);
+}
+END_TEST
+
+START_TEST(directory_failures)
+{
+        const struct cfg_mailbox *mb = cfg_find_mailbox(cfg, ADDR);
+        struct dir_answer failed = { .error = -EIO, .reason = (char *)"size limit exceeded" };
+        struct mailbox_result r;
+
+        ck_assert_int_eq(mbx_evaluate(cfg, pki, mb, NULL, "ldap://x: timed out", now, &r), 0);
+        assert_only(&r, 1);
+        ck_assert_int_eq(r.problems.items[0].code, PROBLEM_DIRECTORY_UNREACHABLE);
+        ck_assert_int_eq(r.status, SW_UNKNOWN);
+        ck_assert_ptr_nonnull(strstr(r.problems.items[0].message, "timed out"));
+        mailbox_result_free(&r);
+        ck_assert_int_eq(mbx_evaluate(cfg, pki, mb, &failed, NULL, now, &r), 0);
+        ck_assert_int_eq(r.status, SW_UNKNOWN);
+        ck_assert_ptr_nonnull(strstr(r.problems.items[0].message, "size limit"));
+        mailbox_result_free(&r);
+}
+END_TEST
+
+static void hostile_dn_is_escaped(void)
+{
+        struct mailbox_result r;
+
+        check_one(cfg, ADDR, SPEC1("cn=\x1b[31mEvil\n,o=Test,c=DE", "both"), 1, &r);
+        ck_assert_ptr_null(strchr(r.entries[0], '\x1b'));
+        ck_assert_ptr_null(strchr(r.entries[0], '\n'));
+        mailbox_result_free(&r);
+}
+
+START_TEST(hostile_dn)
+{
+        hostile_dn_is_escaped();
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("mailbox");
+        TCase *tc = tcase_create("verdicts");
+        SRunner *sr;
+        int failed;
+
+        tcase_add_unchecked_fixture(tc, setup_all, teardown_all);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, ready);
+        tcase_add_test(tc, expiring_uses_mailbox_thresholds);
+        tcase_add_test(tc, best_is_the_longest_valid);
+        tcase_add_test(tc, stale_published);
+        tcase_add_test(tc, missing_with_reasons);
+        tcase_add_test(tc, signature_only_missing);
+        tcase_add_test(tc, not_found_and_ambiguous);
+        tcase_add_test(tc, garbage_values);
+        tcase_add_test(tc, pkcs7_with_two_certificates);
+        tcase_add_test(tc, local_certificates);
+        tcase_add_test(tc, warnings_of_the_best);
+        tcase_add_test(tc, directory_failures);
+        tcase_add_test(tc, hostile_dn);
+        suite_add_tcase(s, tc);
+        sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

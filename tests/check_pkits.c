@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* NIST PKITS through pki_load + eval_cert, as tests/data/pkits/README.md
+ * describes: every case's path_valid must match PKITS, except two that
+ * OpenSSL 3 cannot decide as PKITS expects. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "evaluate.h"
+#include "pki.h"
+#include "testlib.h"
+#include "util.h"
+
+#define N_CASES 246
+
+static const struct {
+        const char *id;
+        const char *why;
+} known_exceptions[] = {
+        { "4.1.5", "DSA parameter inheritance: the end entity's DSA key leaves its domain "
+                   "parameters to be inherited from the issuing CA, which OpenSSL 3 does not "
+                   "support (it cannot decode the key)" },
+        { "4.14.30", "CRL issuer path: the CRL is signed by a separate cRLIssuer certificate, "
+                     "and OpenSSL does not validate that signer's path as PKITS expects "
+                     "(it reports a CRL path validation error)" },
+};
+#define N_EXCEPTIONS (sizeof(known_exceptions) / sizeof(known_exceptions[0]))
+
+struct pkits_case {
+        char *fields[9];        /* id title expect anchor intermediates crls policies explicit ee */
+};
+
+/* Splits a comma-separated field ("-" = none) into a new vector. */
+static char **split(const char *field, size_t *n)
+{
+        char *copy, *tok, *save = NULL, **v = NULL;
+
+        *n = 0;
+        if (strcmp(field, "-") == 0)
+                return NULL;
+        copy = strdup(field);
+        ck_assert_ptr_nonnull(copy);
+        for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                v = realloc(v, (*n + 1) * sizeof(*v));
+                ck_assert_ptr_nonnull(v);
+                v[(*n)++] = strdup(tok);
+        }
+        free(copy);
+        return v;
+}
+
+static void free_vec(char **v, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+static char *data_path(const char *kind, const char *name, const char *ext)
+{
+        char *p;
+
+        ck_assert_int_ge(asprintf(&p, "%s/tests/data/pkits/%s/%s.%s", tl_srcdir(), kind, name, ext), 0);
+        return p;
+}
+
+/* The case's CA certificates as a directory of symbolic links, which is
+ * also how an administrator would point intermediates at a set of files. */
+static char *intermediates_dir(const char *tmp, int index, const char *field)
+{
+        size_t n;
+        char **names = split(field, &n), *dir;
+
+        if (n == 0)
+                return NULL;
+        ck_assert_int_ge(asprintf(&dir, "%s/case%d", tmp, index), 0);
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        for (size_t i = 0; i < n; i++) {
+                char *target = data_path("certs", names[i], "crt"), *link;
+
+                ck_assert_int_ge(asprintf(&link, "%s/%s.crt", dir, names[i]), 0);
+                ck_assert_int_eq(symlink(target, link), 0);
+                free(target);
+                free(link);
+        }
+        free_vec(names, n);
+        return dir;
+}
+
+/* Runs one case; returns its path_valid. */
+static bool run_case(const struct pkits_case *c, const char *tmp, int index, time_t at)
+{
+        struct cfg_pki s = { .revocation = true, .min_rsa_bits = 3000, .min_ec_bits = 256 };
+        struct cert_result res;
+        STACK_OF(X509) *certs = NULL;
+        struct pki *pki = NULL;
+        char **crl_names, *err = NULL, *why = NULL, *ee;
+        size_t n_crl_names;
+        bool valid;
+
+        s.trust_anchors = data_path("certs", c->fields[3], "crt");
+        s.intermediates = intermediates_dir(tmp, index, c->fields[4]);
+        crl_names = split(c->fields[5], &n_crl_names);
+        s.crls = calloc(n_crl_names + 1, sizeof(char *));
+        s.n_crls = n_crl_names;
+        for (size_t i = 0; i < n_crl_names; i++)
+                s.crls[i] = data_path("crls", crl_names[i], "crl");
+        s.require_policy = split(c->fields[6], &s.n_require_policy);
+        if (s.n_require_policy == 0 && strcmp(c->fields[7], "yes") == 0)
+                s.require_policy = split("2.5.29.32.0", &s.n_require_policy);
+
+        ck_assert_msg(pki_load(&s, &pki, &err) == 0, "%s: pki_load: %s", c->fields[0], err);
+        ee = data_path("certs", c->fields[8], "crt");
+        ck_assert_msg(pki_read_file(ee, &certs, &why) == 0, "%s: %s", c->fields[0], why);
+        ck_assert_int_eq(eval_cert(pki, sk_X509_value(certs, 0), certs, NULL, at, &res), 0);
+        valid = res.path_valid;
+        if (valid != (strcmp(c->fields[2], "valid") == 0))
+                fprintf(stderr, "PKITS %s (%s): expected %s, got path_error %s\n", c->fields[0],
+                        c->fields[1], c->fields[2], res.path_error ? res.path_error : "(none)");
+
+        cert_result_free(&res);
+        sk_X509_pop_free(certs, X509_free);
+        pki_free(pki);
+        free(ee);
+        free(s.trust_anchors);
+        free(s.intermediates);
+        free_vec(s.crls, s.n_crls);
+        free_vec(crl_names, n_crl_names);
+        free_vec(s.require_policy, s.n_require_policy);
+        return valid;
+}
+
+static bool parse_line(char *line, struct pkits_case *c)
+{
+        char *save = NULL, *tok = strtok_r(line, "\t\n", &save);
+        int n = 0;
+
+        if (!tok || tok[0] == '#')
+                return false;
+        for (; tok && n < 9; tok = strtok_r(NULL, "\t\n", &save))
+                c->fields[n++] = tok;
+        ck_assert_msg(n == 9, "cases.tsv: a line with %d fields", n);
+        return true;
+}
+
+static int exception_index(const char *id)
+{
+        for (size_t i = 0; i < N_EXCEPTIONS; i++)
+                if (strcmp(known_exceptions[i].id, id) == 0)
+                        return (int)i;
+        return -1;
+}
+
+START_TEST(pkits_all_cases)
+{
+        char *tsv = NULL, *tmp = tl_mkdtemp(), line[4096];
+        int total = 0, as_expected = 0, unexpected = 0, index = 0;
+        bool exception_missed[N_EXCEPTIONS] = { false };
+        time_t at;
+        FILE *f;
+
+        ck_assert_int_eq(util_parse_time("2020-06-01", &at), 0);
+        ck_assert_int_ge(asprintf(&tsv, "%s/tests/data/pkits/cases.tsv", tl_srcdir()), 0);
+        f = fopen(tsv, "r");
+        ck_assert_msg(f, "cannot open %s", tsv);
+        while (fgets(line, sizeof(line), f)) {
+                struct pkits_case c;
+                bool valid, ok;
+                int ex;
+
+                if (!parse_line(line, &c))
+                        continue;
+                total++;
+                valid = run_case(&c, tmp, index++, at);
+                ok = valid == (strcmp(c.fields[2], "valid") == 0);
+                ex = exception_index(c.fields[0]);
+                if (ok) {
+                        as_expected++;
+                        if (ex >= 0) {
+                                fprintf(stderr, "PKITS %s: known exception now passes: "
+                                        "update the test\n", c.fields[0]);
+                                unexpected++;
+                        }
+                } else if (ex >= 0) {
+                        exception_missed[ex] = true;
+                } else {
+                        unexpected++;
+                }
+        }
+        fclose(f);
+        tl_rm_rf(tmp);
+        free(tmp);
+        free(tsv);
+
+        for (size_t i = 0; i < N_EXCEPTIONS; i++)
+                if (exception_missed[i])
+                        printf("PKITS known exception %s: %s\n", known_exceptions[i].id,
+                               known_exceptions[i].why);
+        ck_assert_int_eq(total, N_CASES);
+        ck_assert_msg(unexpected == 0, "PKITS: %d cases differ from PKITS (see above)", unexpected);
+        ck_assert_int_eq(as_expected, N_CASES - (int)N_EXCEPTIONS);
+        printf("PKITS: %d/%d as expected (known exceptions: %s, %s)\n", as_expected, total,
+               known_exceptions[0].id, known_exceptions[1].id);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("pkits");
+        TCase *tc = tcase_create("pkits");
+        SRunner *sr;
+        int failed;
+
+        tcase_set_timeout(tc, 120);
+        tcase_add_test(tc, pkits_all_cases);
+        suite_add_tcase(s, tc);
+        sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
