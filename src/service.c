@@ -1,6 +1,416 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* PLACEHOLDER: replaced by the real module. */
-#include <errno.h>
-#include <stdlib.h>
+/* The service: a check right after start and then every interval, on
+ * sd-event; alerts through journal.c as state.c decides; SIGHUP reloads,
+ * SIGTERM/SIGINT end it; sd_notify keeps systemd informed.
+ *
+ * Where diagnostics go: to the journal (with priorities) when stderr is
+ * the journal stream systemd set up (JOURNAL_STREAM names it), otherwise
+ * to stderr, so that someone starting the service in a terminal sees why
+ * it refuses a configuration. Alert entries always go to the journal: they
+ * are the service's output. */
 #include "service.h"
-int service_run(const char *config_path) { (void)config_path; return 70; }
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "cycle.h"
+#include "journal.h"
+#include "log.h"
+#include "modes.h"
+#include "pki.h"
+#include "state.h"
+#include "util.h"
+
+#define BACKOFF_START_USEC (60 * USEC_PER_SEC)
+#define REASON_MAX_LEN 1024
+
+struct service {
+        sd_event *event;
+        sd_event_source *timer;
+        const char *config_path;
+        struct cfg *cfg;
+        struct pki *pki;
+        struct state *state;
+        char *state_path;
+        int save_error;                 /* of the last state_save(), to log changes only */
+        uint64_t backoff_start_usec;
+        uint64_t backoff_usec;          /* the last retry delay; 0 while the directory answers */
+        char status[512];               /* the last STATUS=, restored after a failed reload */
+};
+
+static bool stderr_is_journal(void)
+{
+        const char *e = getenv("JOURNAL_STREAM");
+        unsigned long long dev, ino;
+        struct stat st;
+
+        if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+                return false;
+        return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+/* cfg_load() reports every error, one "FILE:LINE: ..." per line. */
+static void log_lines(int priority, const char *text)
+{
+        while (text && *text) {
+                size_t n = strcspn(text, "\n");
+
+                if (n > 0)
+                        log_msg(priority, "%.*s", (int)n, text);
+                text += n + (text[n] == '\n');
+        }
+}
+
+/* A fresh configuration and PKI from path, or every reason why not. */
+static int load_config(const char *path, struct cfg **ret_cfg, struct pki **ret_pki)
+{
+        struct cfg *c = NULL;
+        struct pki *p = NULL;
+        char *errors = NULL, *err = NULL;
+        int r;
+
+        r = cfg_load(path, CFG_NEED_DIRECTORY, &c, &errors);
+        if (r < 0) {
+                if (errors && *errors)
+                        log_lines(LOG_ERR, errors);
+                else
+                        log_error("%s: %s", path, strerror(-r));
+                goto out;
+        }
+        r = pki_load(&c->pki, &p, &err);
+        if (r < 0) {
+                log_error("%s: [pki]: %s", c->path ? c->path : path, err ? err : strerror(-r));
+                goto out;
+        }
+        *ret_cfg = c;
+        *ret_pki = p;
+        c = NULL;
+        p = NULL;
+out:
+        pki_free(p);
+        cfg_free(c);
+        free(errors);
+        free(err);
+        return r;
+}
+
+static void notify_status(struct service *s, const char *extra, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void notify_status(struct service *s, const char *extra, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(s->status, sizeof(s->status), fmt, ap);
+        va_end(ap);
+        sd_notifyf(false, "%sSTATUS=%s", extra ? extra : "", s->status);
+}
+
+/* ---- one check ---------------------------------------------------------- */
+
+static int on_alert(enum state_event e, const struct mailbox_result *m, const struct problem *p,
+                    const struct state_alert *a, void *userdata)
+{
+        int r;
+
+        (void)userdata;
+        if (e == STATE_EVENT_RECOVERED)
+                r = journal_recovered(a, m->status);
+        else
+                r = journal_problem(m, p, state_event_name(e));
+        if (r < 0)
+                log_warning("cannot write an alert for %s to the journal: %s", m->address,
+                            strerror(-r));
+        return r;
+}
+
+/* The whole directory is down: one entry per outage, retries with back-off,
+ * and the mailboxes keep what was last known about them. */
+static uint64_t directory_down(struct service *s, const struct cycle_result *res)
+{
+        const char *why = res->directory_reason ? res->directory_reason : "unknown error";
+        char *reason = util_sanitize(why, strlen(why), REASON_MAX_LEN);
+        uint64_t interval = s->cfg->service.interval_usec;
+
+        if (s->backoff_usec == 0)
+                s->backoff_usec = s->backoff_start_usec;
+        else
+                s->backoff_usec *= 2;
+        if (s->backoff_usec > interval)
+                s->backoff_usec = interval;
+        if (!s->state->outage_since &&
+            journal_outage(reason ? reason : why, s->cfg->n_mailboxes) >= 0)
+                s->state->outage_since = res->checked_at;
+        if (s->state->outage_since && reason) {
+                free(s->state->outage_reason);
+                s->state->outage_reason = reason;
+                reason = NULL;
+        }
+        free(reason);
+        return s->backoff_usec;
+}
+
+static void directory_up(struct service *s, const struct cycle_result *res)
+{
+        s->backoff_usec = 0;
+        if (s->state->outage_since && journal_outage_over(s->state->outage_since) >= 0) {
+                log_notice("the directory answers again");
+                s->state->outage_since = 0;
+                free(s->state->outage_reason);
+                s->state->outage_reason = NULL;
+        }
+        for (size_t i = 0; i < res->n_mailboxes; i++)
+                if (state_apply(s->state, &res->mailboxes[i], res->checked_at,
+                                s->cfg->service.realert_usec, on_alert, s) < 0)
+                        log_error("out of memory while following %s", res->mailboxes[i].address);
+}
+
+static void save_state(struct service *s, time_t now)
+{
+        int r = state_save(s->state, s->state_path, now);
+
+        if (r < 0 && r != s->save_error)
+                log_warning("cannot save the alert state to \"%s\": %s", s->state_path,
+                            strerror(-r));
+        else if (r == 0 && s->save_error)
+                log_notice("alert state saved to \"%s\" again", s->state_path);
+        s->save_error = r;
+}
+
+static void report(struct service *s, time_t now, uint64_t next_usec)
+{
+        unsigned counts[SW_STATUS_COUNT];
+        size_t n = s->cfg->n_mailboxes;
+        enum sw_status overall = state_counts(s->state, s->cfg->mailboxes, n, counts);
+        const char *outage = s->state->outage_since ? s->state->outage_reason : NULL;
+        time_t next = now + (time_t)(next_usec / USEC_PER_SEC);
+        char at[21], since[21];
+
+        if (journal_summary(counts, n, overall, next, outage) < 0)
+                log_warning("cannot write the check summary to the journal");
+        util_format_time(next, at);
+        if (s->state->outage_since)
+                notify_status(s, NULL, "directory unreachable since %s; last known: %u ok, "
+                              "%u warning, %u critical, %u unknown; next attempt %s",
+                              util_format_time(s->state->outage_since, since), counts[SW_OK],
+                              counts[SW_WARNING], counts[SW_CRITICAL], counts[SW_UNKNOWN], at);
+        else
+                notify_status(s, NULL, "%u ok, %u warning, %u critical, %u unknown; "
+                              "next check %s", counts[SW_OK], counts[SW_WARNING],
+                              counts[SW_CRITICAL], counts[SW_UNKNOWN], at);
+}
+
+/* Counts from now, not from the start of the loop iteration (what
+ * sd_event_now() would give): a check may have taken a while. */
+static int schedule(struct service *s, uint64_t delay_usec)
+{
+        struct timespec ts;
+        uint64_t now;
+        int r;
+
+        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+                return -errno;
+        now = (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+        r = sd_event_source_set_time(s->timer, now + delay_usec);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
+        return r;
+}
+
+static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
+{
+        struct service *s = userdata;
+        struct cycle_result res = { 0 };
+        time_t now = time(NULL);
+        uint64_t next = s->cfg->service.interval_usec;
+        int r;
+
+        (void)es;
+        (void)usec;
+        r = cycle_run(s->cfg, s->pki, s->cfg->mailboxes, s->cfg->n_mailboxes, now, &res);
+        if (r < 0) {
+                log_error("the check could not run: %s", strerror(-r));
+        } else {
+                if (res.directory_failed)
+                        next = directory_down(s, &res);
+                else
+                        directory_up(s, &res);
+                now = time(NULL);
+                save_state(s, now);
+                report(s, now, next);
+                cycle_result_free(&res);
+        }
+        r = schedule(s, next);
+        if (r < 0) {
+                log_error("cannot schedule the next check: %s", strerror(-r));
+                return sd_event_exit(s->event, EXIT_FAILURE);
+        }
+        return 0;
+}
+
+/* ---- signals ---------------------------------------------------------- */
+
+static int on_reload(sd_event_source *es, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct service *s = userdata;
+        struct cfg *c = NULL;
+        struct pki *p = NULL;
+
+        (void)es;
+        (void)si;
+        sd_notify(false, "RELOADING=1\nSTATUS=reloading the configuration");
+        log_info("reloading \"%s\"", s->config_path);
+        if (load_config(s->config_path, &c, &p) < 0) {
+                log_error("\"%s\" is not valid; the previous configuration stays in force",
+                          s->config_path);
+                sd_notifyf(false, "READY=1\nSTATUS=%s", s->status);
+                return 0;
+        }
+        pki_free(s->pki);
+        cfg_free(s->cfg);
+        s->cfg = c;
+        s->pki = p;
+        state_prune(s->state, c->mailboxes, c->n_mailboxes);
+        log_notice("configuration reloaded: %zu mailbox%s", c->n_mailboxes,
+                   c->n_mailboxes == 1 ? "" : "es");
+        notify_status(s, "READY=1\n", "configuration reloaded; checking %zu mailbox%s",
+                      c->n_mailboxes, c->n_mailboxes == 1 ? "" : "es");
+        /* Added mailboxes are checked, removed ones forgotten, right now. */
+        if (schedule(s, 0) < 0)
+                return sd_event_exit(s->event, EXIT_FAILURE);
+        return 0;
+}
+
+static int on_stop(sd_event_source *es, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct service *s = userdata;
+
+        (void)es;
+        sd_notify(false, "STOPPING=1\nSTATUS=stopping");
+        log_info("stopping on %s", sigabbrev_np((int)si->ssi_signo));
+        return sd_event_exit(s->event, 0);
+}
+
+/* ---- start and end ------------------------------------------------------ */
+
+static struct state *open_state(const char *path)
+{
+        struct state *st = NULL;
+        char *err = NULL, *keep = NULL;
+        int r = state_load(path, &st, &err);
+
+        if (r == -EBADMSG) {
+                /* Kept for a look, never in the way: the next save replaces it. */
+                if (asprintf(&keep, "%s.corrupt", path) < 0)
+                        keep = NULL;
+                if (keep && rename(path, keep) < 0) {
+                        free(keep);
+                        keep = NULL;
+                }
+                log_warning("\"%s\" is not a valid alert state (%s); starting afresh%s%s%s", path,
+                            err ? err : "malformed", keep ? ", the old file is now \"" : "",
+                            keep ? keep : "", keep ? "\"" : "");
+        } else if (r < 0 && r != -ENOENT) {
+                log_warning("cannot read the alert state \"%s\": %s; starting afresh", path,
+                            strerror(-r));
+        }
+        free(err);
+        free(keep);
+        return st ? st : state_new();
+}
+
+/* Test hook: SMIMEWATCH_TEST_BACKOFF_START (a duration such as "1s")
+ * replaces the first retry delay of one minute after a directory outage,
+ * so that tests need not wait minutes. Not meant for production. */
+static uint64_t backoff_start(void)
+{
+        const char *e = getenv("SMIMEWATCH_TEST_BACKOFF_START");
+        uint64_t u;
+
+        if (e && util_parse_duration(e, &u) == 0 && u > 0)
+                return u;
+        return BACKOFF_START_USEC;
+}
+
+static int setup_events(struct service *s)
+{
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        r = sd_event_default(&s->event);
+        if (r >= 0)
+                r = sd_event_add_signal(s->event, NULL, SIGTERM, on_stop, s);
+        if (r >= 0)
+                r = sd_event_add_signal(s->event, NULL, SIGINT, on_stop, s);
+        if (r >= 0)
+                r = sd_event_add_signal(s->event, NULL, SIGHUP, on_reload, s);
+        /* WATCHDOG=1 at half of WatchdogSec, when systemd asks for it. */
+        if (r >= 0)
+                r = sd_event_set_watchdog(s->event, true);
+        /* The first check right away. */
+        if (r >= 0)
+                r = sd_event_add_time(s->event, &s->timer, CLOCK_MONOTONIC, 0, 0, on_timer, s);
+        return r < 0 ? r : 0;
+}
+
+static void service_free(struct service *s)
+{
+        sd_event_source_unref(s->timer);
+        sd_event_unref(s->event);
+        state_free(s->state);
+        free(s->state_path);
+        pki_free(s->pki);
+        cfg_free(s->cfg);
+}
+
+int service_run(const char *config_path)
+{
+        struct service s = { .config_path = config_path, .backoff_start_usec = backoff_start() };
+        int r, status = EXIT_FAILURE;
+
+        log_to_journal(stderr_is_journal());
+        if (load_config(config_path, &s.cfg, &s.pki) < 0) {
+                status = EXIT_CONFIG;
+                goto out;
+        }
+        s.state_path = state_path();
+        if (!s.state_path || !(s.state = open_state(s.state_path))) {
+                log_error("out of memory");
+                goto out;
+        }
+        state_prune(s.state, s.cfg->mailboxes, s.cfg->n_mailboxes);
+        r = setup_events(&s);
+        if (r < 0) {
+                log_error("cannot set up the event loop: %s", strerror(-r));
+                goto out;
+        }
+        log_info("started: %zu mailbox%s, configuration \"%s\", state \"%s\"",
+                 s.cfg->n_mailboxes, s.cfg->n_mailboxes == 1 ? "" : "es", config_path,
+                 s.state_path);
+        notify_status(&s, "READY=1\n", "checking %zu mailbox%s", s.cfg->n_mailboxes,
+                      s.cfg->n_mailboxes == 1 ? "" : "es");
+        r = sd_event_loop(s.event);
+        if (r < 0)
+                log_error("the event loop failed: %s", strerror(-r));
+        save_state(&s, time(NULL));
+        status = r < 0 ? EXIT_FAILURE : r;
+out:
+        service_free(&s);
+        return status;
+}

@@ -1,0 +1,832 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* The service end to end, all real: the smimewatch binary against a slapd
+ * (tests/slapd-ctl) holding certificates of a test PKI (tests/mkpki), its
+ * alerts read back from the private systemd-journald of tests/journald-ns,
+ * its sd_notify messages from a socket named in NOTIFY_SOCKET. And the
+ * unit file, through systemd-analyze. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "journalread.h"
+#include "msgid.h"
+#include "testlib.h"
+#include "util.h"
+
+#define SUFFIX "o=Test,c=DE"
+
+/* ---- the world of one test: PKI, directory, configuration ------------- */
+
+struct world {
+        char *dir;
+        char *pki;              /* tests/mkpki output */
+        char *ldap;             /* tests/slapd-ctl directory */
+        char *url;              /* ldap://127.0.0.1:PORT */
+        char *conf;
+        char *state;            /* STATE_DIRECTORY */
+        char *err;              /* the service's stderr */
+        int notify_fd;
+        char *notify_path;
+        /* Every sd_notify datagram so far, read by a thread as they come:
+         * sd_notify() blocks once the socket's queue is full (10 datagrams
+         * by default), and WATCHDOG=1 comes twice a second. */
+        pthread_t reader;
+        bool reading, stop;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        char *msgs[1024];
+        size_t n_msgs;
+};
+
+static const char *script(const char *name)
+{
+        static char path[4096];
+
+        snprintf(path, sizeof(path), "%s/tests/%s", tl_srcdir(), name);
+        return path;
+}
+
+static void issue(struct world *w, const char *name, const char *email, const char *extra)
+{
+        ck_assert_msg(tl_sh("'%s' issue '%s' %s --email %s --usage both %s >&2", script("mkpki"),
+                            w->pki, name, email, extra) == 0, "mkpki issue %s", name);
+}
+
+static char *read_text(const char *path)
+{
+        unsigned char *data = NULL;
+        size_t len;
+
+        ck_assert_msg(util_read_file(path, UTIL_MAX_FILE_SIZE, &data, &len) == 0,
+                      "cannot read %s", path);
+        return (char *)data;
+}
+
+/* The DER of an issued certificate, base64 for LDIF, and its SHA-256. */
+static char *cert_b64(struct world *w, const char *name, char sha256[65])
+{
+        char *path = tl_path(w->pki, name), *der_path = NULL, *b64;
+        unsigned char *der, md[32];
+        unsigned int mdlen;
+        size_t len;
+
+        ck_assert_int_ge(asprintf(&der_path, "%s.der", path), 0);
+        ck_assert_int_eq(util_read_file(der_path, UTIL_MAX_FILE_SIZE, &der, &len), 0);
+        b64 = calloc(1, 4 * (len / 3 + 1) + 1);
+        ck_assert_ptr_nonnull(b64);
+        EVP_EncodeBlock((unsigned char *)b64, der, (int)len);
+        if (sha256) {
+                ck_assert(EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL));
+                util_hex(md, mdlen, sha256);
+        }
+        free(der);
+        free(der_path);
+        free(path);
+        return b64;
+}
+
+static void ldif_person(FILE *f, struct world *w, const char *uid, const char *cert)
+{
+        char *b64 = cert_b64(w, cert, NULL);
+
+        fprintf(f, "dn: uid=%s,ou=people," SUFFIX "\nobjectClass: inetOrgPerson\nuid: %s\n"
+                "cn: %s\nsn: %s\nmail: %s@test.example\nuserCertificate;binary:: %s\n\n",
+                uid, uid, uid, uid, uid, b64);
+        free(b64);
+}
+
+/* ok@ has a good certificate, exp@ one that expires in 20 days; nf@ has
+ * no entry (until a test adds one). */
+static void world_init(struct world *w)
+{
+        char *ldif;
+        FILE *f;
+
+        jr_require_namespace();
+        memset(w, 0, sizeof(*w));
+        w->notify_fd = -1;
+        w->dir = tl_mkdtemp();
+        w->pki = tl_path(w->dir, "pki");
+        w->ldap = tl_path(w->dir, "ldap");
+        w->conf = tl_path(w->dir, "smimewatch.conf");
+        w->state = tl_path(w->dir, "state");
+        w->err = tl_path(w->dir, "stderr");
+        ck_assert_int_eq(mkdir(w->state, 0700), 0);
+        ck_assert_int_eq(tl_sh("'%s' init '%s' >&2", script("mkpki"), w->pki), 0);
+        issue(w, "ok", "ok@test.example", "");
+        issue(w, "exp", "exp@test.example", "--to 20");
+        issue(w, "nf", "nf@test.example", "");
+
+        ldif = tl_path(w->dir, "people.ldif");
+        f = fopen(ldif, "w");
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "dn: ou=people," SUFFIX "\nobjectClass: organizationalUnit\nou: people\n\n");
+        ldif_person(f, w, "ok", "ok");
+        ldif_person(f, w, "exp", "exp");
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(tl_sh("'%s' start '%s' --ldif '%s' --watch %d >/dev/null",
+                               script("slapd-ctl"), w->ldap, ldif, (int)getpid()), 0);
+        free(ldif);
+        ldif = tl_path(w->ldap, "ldap_url");
+        w->url = read_text(ldif);
+        w->url[strcspn(w->url, "\n")] = 0;
+        free(ldif);
+}
+
+/* Lets the directory have an entry for nf@ from now on. */
+static void add_nf(struct world *w)
+{
+        char *ldif = tl_path(w->dir, "nf.ldif");
+        FILE *f = fopen(ldif, "w");
+
+        ck_assert_ptr_nonnull(f);
+        ldif_person(f, w, "nf", "nf");
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(tl_sh("'%s' add '%s' '%s'", script("slapd-ctl"), w->ldap, ldif), 0);
+        free(ldif);
+}
+
+static void slapd_stop(struct world *w)
+{
+        ck_assert_int_eq(tl_sh("'%s' stop '%s'", script("slapd-ctl"), w->ldap), 0);
+}
+
+/* slapd-ctl start would take a new port, and the configuration names the
+ * old one: start the same slapd on the same port again. */
+static void slapd_restart(struct world *w)
+{
+        ck_assert_int_eq(tl_sh("/usr/sbin/slapd -f '%s/slapd.conf' -h '%s/' -n slapd-smimewatch "
+                               "&& for i in $(seq 50); do ldapsearch -x -H '%s' -b '' -s base "
+                               "-LLL 1.1 >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1",
+                               w->ldap, w->url, w->url), 0);
+}
+
+/* The configuration with these mailboxes (space separated) and [service]
+ * lines. */
+static void write_conf(struct world *w, const char *mailboxes, const char *service)
+{
+        FILE *f = fopen(w->conf, "w");
+        char *list = strdup(mailboxes), *save = NULL;
+
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "[service]\ninterval = 10s\nwarn_days = 30\ncritical_days = 7\n%s\n"
+                "[pki]\ntrust_anchors = %s/anchors.pem\nintermediates = %s/intermediates.pem\n"
+                "crls = %s/crls\n\n"
+                "[directory]\nuri = %s\nbase = " SUFFIX "\ntimeout = 2s\n\n"
+                "[policy]\nrequire = encryption\n\n",
+                service, w->pki, w->pki, w->pki, w->url);
+        for (char *m = strtok_r(list, " ", &save); m; m = strtok_r(NULL, " ", &save))
+                fprintf(f, "[mailbox %s@test.example]\n", m);
+        ck_assert_int_eq(fclose(f), 0);
+        free(list);
+}
+
+static void notify_close(struct world *w);
+
+static void world_free(struct world *w)
+{
+        if (w->ldap)
+                tl_sh("'%s' stop '%s'", script("slapd-ctl"), w->ldap);
+        notify_close(w);
+        for (size_t i = 0; i < w->n_msgs; i++)
+                free(w->msgs[i]);
+        tl_rm_rf(w->dir);
+        free(w->dir);
+        free(w->pki);
+        free(w->ldap);
+        free(w->url);
+        free(w->conf);
+        free(w->state);
+        free(w->err);
+        free(w->notify_path);
+}
+
+/* ---- sd_notify ---------------------------------------------------------- */
+
+static long long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void *notify_reader(void *userdata)
+{
+        struct world *w = userdata;
+
+        for (;;) {
+                struct pollfd p = { w->notify_fd, POLLIN, 0 };
+                char buf[4096];
+                ssize_t n;
+                bool stop;
+
+                pthread_mutex_lock(&w->lock);
+                stop = w->stop;
+                pthread_mutex_unlock(&w->lock);
+                if (stop)
+                        return NULL;
+                if (poll(&p, 1, 50) <= 0)
+                        continue;
+                n = recv(w->notify_fd, buf, sizeof(buf) - 1, 0);
+                if (n < 0)
+                        continue;
+                buf[n] = 0;
+                pthread_mutex_lock(&w->lock);
+                if (w->n_msgs < sizeof(w->msgs) / sizeof(w->msgs[0]))
+                        w->msgs[w->n_msgs++] = strdup(buf);
+                pthread_cond_broadcast(&w->cond);
+                pthread_mutex_unlock(&w->lock);
+        }
+}
+
+static void notify_open(struct world *w)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        w->notify_path = tl_path(w->dir, "notify");
+        ck_assert_uint_lt(strlen(w->notify_path), sizeof(sa.sun_path));
+        strcpy(sa.sun_path, w->notify_path);
+        w->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(w->notify_fd, 0);
+        ck_assert_int_eq(bind(w->notify_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        pthread_mutex_init(&w->lock, NULL);
+        pthread_cond_init(&w->cond, NULL);
+        ck_assert_int_eq(pthread_create(&w->reader, NULL, notify_reader, w), 0);
+        w->reading = true;
+}
+
+static void notify_close(struct world *w)
+{
+        if (w->reading) {
+                pthread_mutex_lock(&w->lock);
+                w->stop = true;
+                pthread_mutex_unlock(&w->lock);
+                pthread_join(w->reader, NULL);
+                pthread_cond_destroy(&w->cond);
+                pthread_mutex_destroy(&w->lock);
+                w->reading = false;
+        }
+        if (w->notify_fd >= 0)
+                close(w->notify_fd);
+        w->notify_fd = -1;
+        for (size_t i = 0; i < w->n_msgs; i++)
+                free(w->msgs[i]);
+        w->n_msgs = 0;
+}
+
+static bool has_line(const char *msg, const char *prefix)
+{
+        for (const char *l = msg; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+                if (strncmp(l, prefix, strlen(prefix)) == 0)
+                        return true;
+        return false;
+}
+
+/* Waits for a datagram with a line starting with prefix, at or after
+ * message *from; on success *from points past it. */
+static bool notify_wait(struct world *w, const char *prefix, size_t *from, int timeout_ms)
+{
+        struct timespec deadline;
+        bool found = false;
+
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += timeout_ms / 1000;
+        deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&w->lock);
+        for (;;) {
+                for (size_t i = *from; !found && i < w->n_msgs; i++)
+                        if (has_line(w->msgs[i], prefix)) {
+                                *from = i + 1;
+                                found = true;
+                        }
+                if (found || pthread_cond_timedwait(&w->cond, &w->lock, &deadline) != 0)
+                        break;
+        }
+        pthread_mutex_unlock(&w->lock);
+        return found;
+}
+
+#define ck_notify(w, prefix, from, ms) \
+        ck_assert_msg(notify_wait((w), (prefix), (from), (ms)), "no %s from the service", (prefix))
+
+/* ---- the service process ------------------------------------------------ */
+
+enum { START_PLAIN = 0, START_JOURNAL_STREAM = 1 };
+
+static pid_t service_start(struct world *w, int flags)
+{
+        pid_t pid;
+
+        if (w->notify_fd < 0)
+                notify_open(w);
+        fflush(NULL);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDWR);
+                int err = open(w->err, O_WRONLY | O_CREAT | O_APPEND, 0644);
+                char buf[64];
+                struct stat st;
+
+                /* Never outlive the test. */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                dup2(null, 0);
+                dup2(null, 1);
+                dup2(err, 2);
+                setenv("NOTIFY_SOCKET", w->notify_path, 1);
+                setenv("STATE_DIRECTORY", w->state, 1);
+                setenv("SMIMEWATCH_TEST_BACKOFF_START", "1s", 1);
+                setenv("WATCHDOG_USEC", "1000000", 1);
+                snprintf(buf, sizeof(buf), "%d", (int)getpid());
+                setenv("WATCHDOG_PID", buf, 1);
+                unsetenv("JOURNAL_STREAM");
+                if ((flags & START_JOURNAL_STREAM) && fstat(2, &st) == 0) {
+                        snprintf(buf, sizeof(buf), "%llu:%llu", (unsigned long long)st.st_dev,
+                                 (unsigned long long)st.st_ino);
+                        setenv("JOURNAL_STREAM", buf, 1);
+                }
+                execl(getenv("SMIMEWATCH_BIN"), "smimewatch", "-c", w->conf, (char *)NULL);
+                _exit(127);
+        }
+        return pid;
+}
+
+static int service_wait(pid_t pid, int timeout_ms)
+{
+        long long deadline = now_ms() + timeout_ms;
+        int st;
+
+        while (waitpid(pid, &st, WNOHANG) == 0) {
+                if (now_ms() > deadline) {
+                        kill(pid, SIGKILL);
+                        waitpid(pid, &st, 0);
+                        ck_abort_msg("smimewatch did not end within %d ms", timeout_ms);
+                }
+                usleep(20 * 1000);
+        }
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void service_stop(struct world *w, pid_t pid, size_t *from)
+{
+        int status;
+
+        ck_assert_int_eq(kill(pid, SIGTERM), 0);
+        ck_notify(w, "STOPPING=1", from, 10000);
+        status = service_wait(pid, 20000);
+        ck_assert_msg(status == 0, "smimewatch exited %d on SIGTERM; stderr:\n%s", status,
+                      read_text(w->err));
+}
+
+/* ---- journal ------------------------------------------------------------ */
+
+/* Entries of process pid with MESSAGE_ID msgid (and one more match, if
+ * any), waiting until there are at least n. */
+static json_t *entries(pid_t pid, const char *msgid, const char *match, size_t n)
+{
+        char p[32], m[64];
+        const char *matches[] = { "SYSLOG_IDENTIFIER=smimewatch", p, m, match, NULL };
+
+        snprintf(p, sizeof(p), "_PID=%d", (int)pid);
+        snprintf(m, sizeof(m), "MESSAGE_ID=%s", msgid);
+        return jr_wait(matches, n, n ? 15000 : 0);
+}
+
+static size_t count(pid_t pid, const char *msgid, const char *match)
+{
+        json_t *l = entries(pid, msgid, match, 0);
+        size_t n = json_array_size(l);
+
+        json_decref(l);
+        return n;
+}
+
+#define ck_field(e, name, value) ck_assert_pstr_eq(jr_field((e), (name)), (value))
+
+/* Waits for the summary of check number n (1-based) of process pid. */
+static json_t *summary(pid_t pid, size_t n)
+{
+        json_t *l = entries(pid, MSGID_CYCLE_SUMMARY, NULL, n), *e;
+
+        ck_assert_msg(json_array_size(l) >= n, "only %zu checks, expected %zu",
+                      json_array_size(l), n);
+        e = json_incref(json_array_get(l, n - 1));
+        json_decref(l);
+        return e;
+}
+
+static long long entry_time_ms(json_t *e)
+{
+        const char *t = jr_field(e, "__REALTIME_TIMESTAMP");
+
+        ck_assert_ptr_nonnull(t);
+        return strtoll(t, NULL, 10) / 1000;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+START_TEST(alerts_repeat_and_recover)
+{
+        struct world w;
+        size_t from = 0;
+        char sha[65];
+        json_t *l, *e;
+        const char *v;
+        char *b64;
+        pid_t pid;
+
+        world_init(&w);
+        b64 = cert_b64(&w, "exp", sha);
+        free(b64);
+        write_conf(&w, "ok exp nf", "realert = 10s");
+        pid = service_start(&w, START_PLAIN);
+        ck_notify(&w, "READY=1", &from, 10000);
+        ck_notify(&w, "STATUS=1 ok, 1 warning, 1 critical, 0 unknown; next check ", &from, 15000);
+        ck_notify(&w, "WATCHDOG=1", &from, 5000);
+
+        /* The first check: one entry per problem, with every field. */
+        l = entries(pid, MSGID_CERT_EXPIRING, NULL, 1);
+        ck_assert_uint_eq(json_array_size(l), 1);
+        e = json_array_get(l, 0);
+        ck_field(e, "PRIORITY", "4");
+        ck_field(e, "SMIMEWATCH_MAILBOX", "exp@test.example");
+        ck_field(e, "SMIMEWATCH_STATUS", "warning");
+        ck_field(e, "SMIMEWATCH_PROBLEM", "CERT_EXPIRING");
+        ck_field(e, "SMIMEWATCH_USAGE", "encryption");
+        ck_field(e, "SMIMEWATCH_ALERT", "new");
+        ck_field(e, "SMIMEWATCH_CERT_SHA256", sha);
+        v = jr_field(e, "SMIMEWATCH_DAYS_LEFT");
+        ck_assert_msg(v && (!strcmp(v, "19") || !strcmp(v, "20")), "days left %s", v);
+        ck_assert_ptr_nonnull(jr_field(e, "SMIMEWATCH_CERT_SERIAL"));
+        ck_assert_ptr_nonnull(jr_field(e, "SMIMEWATCH_CERT_NOT_AFTER"));
+        v = jr_field(e, "MESSAGE");
+        ck_assert_msg(v && !strncmp(v, "exp@test.example: encryption certificate expires in ",
+                                    52), "MESSAGE %s", v);
+        json_decref(l);
+
+        l = entries(pid, MSGID_MAILBOX_NOT_FOUND, NULL, 1);
+        ck_assert_uint_eq(json_array_size(l), 1);
+        e = json_array_get(l, 0);
+        ck_field(e, "PRIORITY", "3");
+        ck_field(e, "SMIMEWATCH_MAILBOX", "nf@test.example");
+        ck_field(e, "SMIMEWATCH_STATUS", "critical");
+        json_decref(l);
+
+        e = summary(pid, 1);
+        ck_field(e, "PRIORITY", "6");
+        ck_field(e, "SMIMEWATCH_STATUS", "critical");
+        ck_field(e, "SMIMEWATCH_OK", "1");
+        ck_field(e, "SMIMEWATCH_WARNING", "1");
+        ck_field(e, "SMIMEWATCH_CRITICAL", "1");
+        ck_field(e, "SMIMEWATCH_UNKNOWN", "0");
+        json_decref(e);
+        ck_assert_uint_eq(count(pid, MSGID_RECOVERED, NULL), 0);
+
+        /* A reload checks at once: within realert, nothing is repeated. */
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        ck_notify(&w, "RELOADING=1", &from, 5000);
+        ck_notify(&w, "READY=1", &from, 5000);
+        json_decref(summary(pid, 2));
+        ck_assert_uint_eq(count(pid, MSGID_CERT_EXPIRING, NULL), 1);
+        ck_assert_uint_eq(count(pid, MSGID_MAILBOX_NOT_FOUND, NULL), 1);
+
+        /* The regular check ten seconds later is past realert: repeated. */
+        json_decref(summary(pid, 3));
+        l = entries(pid, MSGID_CERT_EXPIRING, NULL, 2);
+        ck_assert_uint_eq(json_array_size(l), 2);
+        ck_field(json_array_get(l, 1), "SMIMEWATCH_ALERT", "repeated");
+        json_decref(l);
+        ck_assert_uint_eq(count(pid, MSGID_MAILBOX_NOT_FOUND, NULL), 2);
+
+        /* nf@ gets its entry: one recovery notice. */
+        add_nf(&w);
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        json_decref(summary(pid, 4));
+        l = entries(pid, MSGID_RECOVERED, NULL, 1);
+        ck_assert_uint_eq(json_array_size(l), 1);
+        e = json_array_get(l, 0);
+        ck_field(e, "PRIORITY", "5");
+        ck_field(e, "SMIMEWATCH_MAILBOX", "nf@test.example");
+        ck_field(e, "SMIMEWATCH_PROBLEM", "MAILBOX_NOT_FOUND");
+        ck_field(e, "SMIMEWATCH_STATUS", "ok");
+        json_decref(l);
+        ck_assert_uint_eq(count(pid, MSGID_CERT_EXPIRING, NULL), 2);
+
+        service_stop(&w, pid, &from);
+        world_free(&w);
+}
+END_TEST
+
+START_TEST(reload_bad_and_good)
+{
+        struct world w;
+        size_t from = 0;
+        char *text, *path, want[4200];
+        json_t *e;
+        FILE *f;
+        pid_t pid;
+
+        world_init(&w);
+        write_conf(&w, "ok", "realert = 1h");
+        pid = service_start(&w, START_PLAIN);
+        ck_notify(&w, "READY=1", &from, 10000);
+        json_decref(summary(pid, 1));
+
+        /* An unknown key on line 3: logged with FILE:LINE, the old one stays. */
+        f = fopen(w.conf, "w");
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "[service]\ninterval = 10s\nno_such_key = 1\n");
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        ck_notify(&w, "RELOADING=1", &from, 5000);
+        ck_notify(&w, "READY=1", &from, 5000);
+        text = read_text(w.err);
+        snprintf(want, sizeof(want), "%s:3:", w.conf);
+        ck_assert_msg(strstr(text, want), "no %s in:\n%s", want, text);
+        ck_assert_msg(strstr(text, "previous configuration stays"), "stderr:\n%s", text);
+        free(text);
+
+        /* A good one with a new mailbox: checked right away. */
+        write_conf(&w, "ok nf", "realert = 1h");
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        ck_notify(&w, "RELOADING=1", &from, 5000);
+        ck_notify(&w, "READY=1", &from, 5000);
+        e = summary(pid, 2);
+        ck_field(e, "SMIMEWATCH_MAILBOXES", "2");
+        json_decref(e);
+        ck_assert_uint_eq(count(pid, MSGID_MAILBOX_NOT_FOUND, "SMIMEWATCH_MAILBOX=nf@test.example"),
+                          1);
+        ck_notify(&w, "STATUS=1 ok, 0 warning, 1 critical, 0 unknown;", &from, 5000);
+
+        /* Removed again: forgotten, without a recovery notice. */
+        write_conf(&w, "ok", "realert = 1h");
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        e = summary(pid, 3);
+        ck_field(e, "SMIMEWATCH_MAILBOXES", "1");
+        json_decref(e);
+        ck_assert_uint_eq(count(pid, MSGID_RECOVERED, NULL), 0);
+        service_stop(&w, pid, &from);
+        path = tl_path(w.state, "state.json");
+        text = read_text(path);
+        ck_assert_msg(!strstr(text, "nf@test.example"), "state:\n%s", text);
+        free(text);
+        free(path);
+        world_free(&w);
+}
+END_TEST
+
+START_TEST(directory_outage)
+{
+        struct world w;
+        size_t from = 0;
+        json_t *l;
+        long long t[3];
+        pid_t pid;
+
+        world_init(&w);
+        write_conf(&w, "ok exp nf", "realert = 1h");
+        pid = service_start(&w, START_PLAIN);
+        ck_notify(&w, "READY=1", &from, 10000);
+        json_decref(summary(pid, 1));
+
+        /* slapd gone: one outage entry however often it is retried. */
+        slapd_stop(&w);
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        for (size_t i = 0; i < 3; i++) {
+                json_t *e = summary(pid, 2 + i);
+
+                t[i] = entry_time_ms(e);
+                ck_assert_msg(!strncmp(jr_field(e, "MESSAGE"), "directory unreachable", 21),
+                              "%s", jr_field(e, "MESSAGE"));
+                json_decref(e);
+        }
+        /* back-off: 1 s, 2 s, then 4 s (SMIMEWATCH_TEST_BACKOFF_START=1s) */
+        ck_assert_msg(t[1] - t[0] >= 900 && t[1] - t[0] < 1900, "first retry %lld ms",
+                      t[1] - t[0]);
+        ck_assert_msg(t[2] - t[1] >= 1900 && t[2] - t[1] < 3500 &&
+                      t[2] - t[1] > t[1] - t[0] + 500,
+                      "second retry %lld ms after a first of %lld ms", t[2] - t[1], t[1] - t[0]);
+        l = entries(pid, MSGID_DIRECTORY_OUTAGE, NULL, 1);
+        ck_assert_uint_eq(json_array_size(l), 1);
+        ck_field(json_array_get(l, 0), "PRIORITY", "3");
+        ck_field(json_array_get(l, 0), "SMIMEWATCH_PROBLEM", "DIRECTORY_UNREACHABLE");
+        json_decref(l);
+        ck_notify(&w, "STATUS=directory unreachable since ", &from, 1000);
+        /* No certificate alarms, no per-mailbox entries, no recoveries. */
+        ck_assert_uint_eq(count(pid, MSGID_DIRECTORY_UNREACHABLE, NULL), 0);
+        ck_assert_uint_eq(count(pid, MSGID_MAILBOX_NOT_FOUND, NULL), 1);
+        ck_assert_uint_eq(count(pid, MSGID_ENCRYPTION_CERT_MISSING, NULL), 0);
+        ck_assert_uint_eq(count(pid, MSGID_CERT_EXPIRING, NULL), 1);
+        ck_assert_uint_eq(count(pid, MSGID_RECOVERED, NULL), 0);
+
+        /* Back: the outage ends with one recovery entry, the rest stays quiet. */
+        slapd_restart(&w);
+        l = entries(pid, MSGID_RECOVERED, NULL, 1);
+        ck_assert_uint_eq(json_array_size(l), 1);
+        ck_field(json_array_get(l, 0), "SMIMEWATCH_PROBLEM", "DIRECTORY_UNREACHABLE");
+        ck_field(json_array_get(l, 0), "PRIORITY", "5");
+        ck_assert_ptr_null(jr_field(json_array_get(l, 0), "SMIMEWATCH_MAILBOX"));
+        json_decref(l);
+        ck_notify(&w, "STATUS=1 ok, 1 warning, 1 critical, 0 unknown; next check ", &from, 5000);
+        ck_assert_uint_eq(count(pid, MSGID_MAILBOX_NOT_FOUND, NULL), 1);
+        ck_assert_uint_eq(count(pid, MSGID_CERT_EXPIRING, NULL), 1);
+        ck_assert_uint_eq(count(pid, MSGID_DIRECTORY_OUTAGE, NULL), 1);
+        service_stop(&w, pid, &from);
+        world_free(&w);
+}
+END_TEST
+
+START_TEST(restart_keeps_alert_state)
+{
+        struct world w;
+        size_t from = 0;
+        char *path, *text, *corrupt;
+        json_error_t je;
+        json_t *j;
+        pid_t pid;
+
+        world_init(&w);
+        write_conf(&w, "ok exp", "realert = 1h");
+        pid = service_start(&w, START_PLAIN);
+        json_decref(summary(pid, 1));
+        ck_assert_uint_eq(count(pid, MSGID_CERT_EXPIRING, NULL), 1);
+        service_stop(&w, pid, &from);
+
+        /* Restarted: the saved state knows the alert, nothing is repeated. */
+        pid = service_start(&w, START_PLAIN);
+        json_decref(summary(pid, 1));
+        ck_assert_uint_eq(count(pid, MSGID_CERT_EXPIRING, NULL), 0);
+        service_stop(&w, pid, &from);
+
+        /* A corrupt state file is logged, set aside and replaced. */
+        path = tl_path(w.state, "state.json");
+        free(tl_write(w.state, "state.json", "{\"version\": 1, \"alerts\": [ {\"mail"));
+        pid = service_start(&w, START_PLAIN);
+        json_decref(summary(pid, 1));
+        ck_assert_uint_eq(count(pid, MSGID_CERT_EXPIRING, NULL), 1);
+        service_stop(&w, pid, &from);
+        text = read_text(w.err);
+        ck_assert_msg(strstr(text, "is not a valid alert state"), "stderr:\n%s", text);
+        free(text);
+        j = json_load_file(path, 0, &je);
+        ck_assert_msg(j, "state after a corrupt one: %s", je.text);
+        ck_assert_uint_eq(json_array_size(json_object_get(j, "alerts")), 1);
+        json_decref(j);
+        corrupt = tl_path(w.state, "state.json.corrupt");
+        ck_assert_int_eq(access(corrupt, F_OK), 0);
+        free(corrupt);
+        free(path);
+        world_free(&w);
+}
+END_TEST
+
+START_TEST(bad_configuration_at_start)
+{
+        struct world w = { .notify_fd = -1 };
+        size_t from = 0;
+        char *text, want[4200];
+        const char *matches[3] = { "PRIORITY=3", want, NULL };
+        json_t *l;
+        pid_t pid;
+
+        jr_require_namespace();
+        w.dir = tl_mkdtemp();
+        w.conf = tl_write(w.dir, "smimewatch.conf", "[service]\ninterval = 5s\n");
+        w.state = tl_path(w.dir, "state");
+        w.err = tl_path(w.dir, "stderr");
+
+        /* interval below 10s on line 2: exit 78 with FILE:LINE, never ready */
+        pid = service_start(&w, START_PLAIN);
+        ck_assert_int_eq(service_wait(pid, 10000), 78);
+        text = read_text(w.err);
+        snprintf(want, sizeof(want), "%s:2:", w.conf);
+        ck_assert_msg(strstr(text, want), "no %s in:\n%s", want, text);
+        free(text);
+        ck_assert(!notify_wait(&w, "READY=1", &from, 300));
+
+        /* With stderr being the journal stream, the same goes to the journal. */
+        pid = service_start(&w, START_JOURNAL_STREAM);
+        ck_assert_int_eq(service_wait(pid, 10000), 78);
+        snprintf(want, sizeof(want), "_PID=%d", (int)pid);
+        l = jr_entries(matches);
+        snprintf(want, sizeof(want), "%s:2:", w.conf);
+        for (size_t i = 0;; i++) {
+                const char *m;
+
+                ck_assert_msg(i < json_array_size(l), "no %s in the journal", want);
+                m = jr_field(json_array_get(l, i), "MESSAGE");
+                if (m && strstr(m, want))
+                        break;
+        }
+        json_decref(l);
+
+        /* A trust anchor file without certificates is a configuration error too. */
+        free(tl_write(w.dir, "empty.pem", "no certificate here\n"));
+        free(tl_write(w.dir, "smimewatch.conf", "[pki]\ntrust_anchors = %s/empty.pem\n"
+                      "[directory]\nuri = ldap://127.0.0.1:9\nbase = " SUFFIX "\n"
+                      "[mailbox ok@test.example]\n", w.dir));
+        pid = service_start(&w, START_PLAIN);
+        ck_assert_int_eq(service_wait(pid, 10000), 78);
+        text = read_text(w.err);
+        ck_assert_msg(strstr(text, "empty.pem"), "stderr:\n%s", text);
+        free(text);
+        world_free(&w);
+}
+END_TEST
+
+/* ---- the unit file ------------------------------------------------------ */
+
+START_TEST(unit_file)
+{
+        char *dir = tl_mkdtemp(), *unit = tl_path(dir, "smimewatch.service"), *man, *sbin;
+        const char *bin = getenv("SMIMEWATCH_BIN");
+        struct tl_run r;
+        const char *p;
+        double level;
+
+        ck_assert_ptr_nonnull(bin);
+        sbin = strdup(bin);
+        *strrchr(sbin, '/') = 0;
+        ck_assert_int_eq(tl_sh("sed 's|@SBINDIR@|%s|g' '%s/systemd/smimewatch.service' > '%s'",
+                               sbin, tl_srcdir(), unit), 0);
+        /* verify also checks that the Documentation= man pages exist */
+        man = tl_path(dir, "man");
+        ck_assert_int_eq(tl_sh("mkdir -p '%s/man5' '%s/man8' && cp '%s'/man/*.5 '%s/man5/' && "
+                               "cp '%s'/man/*.8 '%s/man8/'", man, man, tl_srcdir(), man,
+                               tl_srcdir(), man), 0);
+        {
+                const char *argv[] = { "systemd-analyze", "verify", unit, NULL };
+                char env_man[4200];
+                const char *env[] = { env_man, NULL };
+
+                snprintf(env_man, sizeof(env_man), "MANPATH=%s", man);
+                tl_run_argv(&r, argv, env, 60);
+                ck_assert_msg(r.status == 0 && !*r.err && !*r.out,
+                              "systemd-analyze verify: %d\n%s%s", r.status, r.out, r.err);
+                tl_run_free(&r);
+        }
+        {
+                const char *argv[] = { "systemd-analyze", "security", "--offline=true", unit,
+                                       NULL };
+
+                tl_run_argv(&r, argv, NULL, 60);
+                p = strstr(r.out, "Overall exposure level for smimewatch.service: ");
+                ck_assert_msg(p, "systemd-analyze security: %d\n%s%s", r.status, r.out, r.err);
+                level = strtod(p + strlen("Overall exposure level for smimewatch.service: "),
+                               NULL);
+                ck_assert_msg(level <= 2.0, "exposure %.1f > 2.0:\n%s", level, r.out);
+                tl_run_free(&r);
+        }
+        tl_rm_rf(dir);
+        free(sbin);
+        free(man);
+        free(unit);
+        free(dir);
+}
+END_TEST
+
+static Suite *service_suite(void)
+{
+        Suite *s = suite_create("service");
+        TCase *t = tcase_create("service");
+
+        tcase_set_timeout(t, 120);
+        tcase_add_test(t, unit_file);
+        tcase_add_test(t, bad_configuration_at_start);
+        tcase_add_test(t, alerts_repeat_and_recover);
+        tcase_add_test(t, reload_bad_and_good);
+        tcase_add_test(t, directory_outage);
+        tcase_add_test(t, restart_keeps_alert_state);
+        suite_add_tcase(s, t);
+        return s;
+}
+
+int main(void)
+{
+        SRunner *r = srunner_create(service_suite());
+        int failed;
+
+        srunner_run_all(r, CK_NORMAL);
+        failed = srunner_ntests_failed(r);
+        srunner_free(r);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
