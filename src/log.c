@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <systemd/sd-journal.h>
 
 static bool journal;
@@ -18,7 +19,15 @@ void log_msg(int priority, const char *fmt, ...)
 
         va_start(ap, fmt);
         if (journal) {
-                sd_journal_printv(priority, fmt, ap);
+                char *msg = NULL;
+
+                /* sd_journal_printv() would leave out SYSLOG_IDENTIFIER,
+                 * which every entry of smimewatch carries. */
+                if (vasprintf(&msg, fmt, ap) >= 0) {
+                        sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%i", priority,
+                                        "SYSLOG_IDENTIFIER=smimewatch", NULL);
+                        free(msg);
+                }
         } else {
                 fputs("smimewatch: ", stderr);
                 vfprintf(stderr, fmt, ap);

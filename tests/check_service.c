@@ -704,7 +704,7 @@ START_TEST(bad_configuration_at_start)
         struct world w = { .notify_fd = -1 };
         size_t from = 0;
         char *text, want[4200];
-        const char *matches[3] = { "PRIORITY=3", want, NULL };
+        const char *matches[] = { "PRIORITY=3", "SYSLOG_IDENTIFIER=smimewatch", want, NULL };
         json_t *l;
         pid_t pid;
 
