@@ -5,6 +5,7 @@
 #include <check.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
+#include <glob.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,12 +94,46 @@ void tl_slapd_stop(struct tl_slapd *s)
         memset(s, 0, sizeof(*s));
 }
 
+/* Whether every thread of process pid is in state T (stopped). */
+static bool all_threads_stopped(const char *pid)
+{
+        char *pattern = NULL;
+        glob_t g = { 0 };
+        bool stopped = true;
+
+        if (asprintf(&pattern, "/proc/%s/task/*/stat", pid) < 0)
+                return false;
+        if (glob(pattern, 0, NULL, &g) != 0)
+                stopped = false;
+        for (size_t i = 0; stopped && i < g.gl_pathc; i++) {
+                char buf[512] = "", *close_paren;
+                FILE *f = fopen(g.gl_pathv[i], "re");
+
+                if (f) {
+                        if (!fgets(buf, sizeof(buf), f))
+                                buf[0] = 0;
+                        fclose(f);
+                }
+                /* "pid (comm) STATE ...": comm may contain spaces or ')'. */
+                close_paren = strrchr(buf, ')');
+                stopped = close_paren && close_paren[1] == ' ' && close_paren[2] == 'T';
+        }
+        globfree(&g);
+        free(pattern);
+        return stopped;
+}
+
 void tl_slapd_freeze(const struct tl_slapd *s, bool frozen)
 {
         char *pid = s->dir ? read_line(s->dir, "slapd.pid") : NULL;
 
-        if (pid && atol(pid) > 1)
+        if (pid && atol(pid) > 1) {
                 kill((pid_t)atol(pid), frozen ? SIGSTOP : SIGCONT);
+                /* SIGSTOP is delivered asynchronously: wait until every
+                 * thread is stopped, or slapd may still answer a request. */
+                for (int i = 0; frozen && i < 200 && !all_threads_stopped(pid); i++)
+                        usleep(10 * 1000);
+        }
         free(pid);
 }
 
