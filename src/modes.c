@@ -11,6 +11,7 @@
 #include "config.h"
 #include "cycle.h"
 #include "evaluate.h"
+#include "load.h"
 #include "pki.h"
 #include "report.h"
 #include "util.h"
@@ -27,24 +28,12 @@ static int load(const struct mode_options *o, enum cfg_need need, struct cfg **r
                 struct pki **ret_pki)
 {
         char *errors = NULL;
-        struct cfg *c = NULL;
 
-        if (cfg_load(o->config_path, need, &c, &errors) < 0) {
-                print_errors(errors);
-                if (!errors)
-                        fprintf(stderr, "%s: cannot load the configuration\n", o->config_path);
+        if (load_configuration(o->config_path, need, ret_cfg, ret_pki, &errors) < 0) {
+                print_errors(errors ? errors : "cannot load the configuration");
                 free(errors);
                 return EXIT_CONFIG;
         }
-        free(errors);
-        if (pki_load(&c->pki, ret_pki, &errors) < 0) {
-                /* The message names FILE:LINE of the key concerned. */
-                fprintf(stderr, "%s\n", errors ? errors : "cannot load the PKI");
-                free(errors);
-                cfg_free(c);
-                return EXIT_CONFIG;
-        }
-        *ret_cfg = c;
         return 0;
 }
 

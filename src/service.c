@@ -25,6 +25,7 @@
 #include "config.h"
 #include "cycle.h"
 #include "journal.h"
+#include "load.h"
 #include "log.h"
 #include "modes.h"
 #include "pki.h"
@@ -74,33 +75,13 @@ static void log_lines(int priority, const char *text)
 /* A fresh configuration and PKI from path, or every reason why not. */
 static int load_config(const char *path, struct cfg **ret_cfg, struct pki **ret_pki)
 {
-        struct cfg *c = NULL;
-        struct pki *p = NULL;
-        char *errors = NULL, *err = NULL;
+        char *errors = NULL;
         int r;
 
-        r = cfg_load(path, CFG_NEED_DIRECTORY, &c, &errors);
-        if (r < 0) {
-                if (errors && *errors)
-                        log_lines(LOG_ERR, errors);
-                else
-                        log_error("%s: %s", path, strerror(-r));
-                goto out;
-        }
-        r = pki_load(&c->pki, &p, &err);
-        if (r < 0) {
-                log_error("%s: [pki]: %s", c->path ? c->path : path, err ? err : strerror(-r));
-                goto out;
-        }
-        *ret_cfg = c;
-        *ret_pki = p;
-        c = NULL;
-        p = NULL;
-out:
-        pki_free(p);
-        cfg_free(c);
+        r = load_configuration(path, CFG_NEED_DIRECTORY, ret_cfg, ret_pki, &errors);
+        if (r < 0)
+                log_lines(LOG_ERR, errors ? errors : "cannot load the configuration");
         free(errors);
-        free(err);
         return r;
 }
 
