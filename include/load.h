@@ -12,7 +12,6 @@ struct pki;
  * negative with *errors holding every reason, one "FILE:LINE: ..." per
  * line (caller frees); nothing is returned then. */
 int load_configuration(const char *path, enum cfg_need need, struct cfg **ret_cfg,
-                       struct pki **ret_pki,
-             char **errors);
+                       struct pki **ret_pki, char **errors);
 
 #endif

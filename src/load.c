@@ -9,8 +9,7 @@
 #include "pki.h"
 
 int load_configuration(const char *path, enum cfg_need need, struct cfg **ret_cfg,
-                       struct pki **ret_pki,
-             char **errors)
+                       struct pki **ret_pki, char **errors)
 {
         struct cfg *c = NULL;
         struct pki *p = NULL;
