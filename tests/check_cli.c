@@ -1119,8 +1119,6 @@ int main(void)
 {
         Suite *s = suite_create("cli");
         TCase *tc = tcase_create("cli");
-        SRunner *sr;
-        int failed;
 
         tcase_add_unchecked_fixture(tc, build_pki, remove_pki);
         tcase_set_timeout(tc, 120);
@@ -1151,9 +1149,5 @@ int main(void)
         tcase_add_test(tc, text_report);
         tcase_add_test(tc, text_report_unparsable);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return tl_run_suite(s);
 }

@@ -870,8 +870,6 @@ int main(void)
 {
         Suite *s = suite_create("config");
         TCase *tc = tcase_create("config");
-        SRunner *sr;
-        int failed;
 
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, every_key);
@@ -893,9 +891,5 @@ int main(void)
         tcase_add_test(tc, unreadable);
         tcase_add_test(tc, example_config);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return tl_run_suite(s);
 }

@@ -965,8 +965,6 @@ int main(void)
         TCase *tc = tcase_create("shared server");
         TCase *tm = tcase_create("many entries");
         TCase *tv = tcase_create("server goes away");
-        SRunner *sr;
-        int failed;
 
         tcase_add_unchecked_fixture(tc, setup_servers, teardown_servers);
         tcase_set_timeout(tc, 30);
@@ -1005,9 +1003,5 @@ int main(void)
         tcase_add_test(tv, starttls_unsupported);
         suite_add_tcase(s, tv);
 
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return tl_run_suite(s);
 }

@@ -1078,8 +1078,6 @@ int main(void)
 {
         Suite *s = suite_create("evaluate");
         TCase *tc = tcase_create("evaluate");
-        SRunner *sr;
-        int failed;
 
         tcase_add_unchecked_fixture(tc, build_pkis, remove_pkis);
         tcase_set_timeout(tc, 60);
@@ -1107,9 +1105,5 @@ int main(void)
         tcase_add_test(tc, load_errors);
         tcase_add_test(tc, load_directories);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return tl_run_suite(s);
 }

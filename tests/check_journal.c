@@ -450,11 +450,5 @@ static Suite *journal_suite(void)
 
 int main(void)
 {
-        SRunner *r = srunner_create(journal_suite());
-        int failed;
-
-        srunner_run_all(r, CK_NORMAL);
-        failed = srunner_ntests_failed(r);
-        srunner_free(r);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return tl_run_suite(journal_suite());
 }

@@ -422,8 +422,6 @@ int main(void)
 {
         Suite *s = suite_create("mailbox");
         TCase *tc = tcase_create("verdicts");
-        SRunner *sr;
-        int failed;
 
         tcase_add_unchecked_fixture(tc, setup_all, teardown_all);
         tcase_set_timeout(tc, 60);
@@ -441,9 +439,5 @@ int main(void)
         tcase_add_test(tc, directory_failures);
         tcase_add_test(tc, hostile_dn);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return tl_run_suite(s);
 }

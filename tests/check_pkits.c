@@ -213,15 +213,9 @@ int main(void)
 {
         Suite *s = suite_create("pkits");
         TCase *tc = tcase_create("pkits");
-        SRunner *sr;
-        int failed;
 
         tcase_set_timeout(tc, 120);
         tcase_add_test(tc, pkits_all_cases);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return tl_run_suite(s);
 }

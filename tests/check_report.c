@@ -12,6 +12,7 @@
 #include "evaluate.h"
 #include "mailbox.h"
 #include "report.h"
+#include "testlib.h"
 #include "util.h"
 
 #define DAY 86400
@@ -1081,8 +1082,6 @@ int main(void)
 {
         Suite *s = suite_create("report");
         TCase *tc = tcase_create("report");
-        SRunner *sr;
-        int failed;
 
         tcase_add_checked_fixture(tc, setup, NULL);
         tcase_add_test(tc, cert_json_good);
@@ -1105,9 +1104,5 @@ int main(void)
         tcase_add_test(tc, write_errors);
         tcase_add_test(tc, advice_for_every_code);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return tl_run_suite(s);
 }

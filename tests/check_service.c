@@ -822,11 +822,5 @@ static Suite *service_suite(void)
 
 int main(void)
 {
-        SRunner *r = srunner_create(service_suite());
-        int failed;
-
-        srunner_run_all(r, CK_NORMAL);
-        failed = srunner_ntests_failed(r);
-        srunner_free(r);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return tl_run_suite(service_suite());
 }

@@ -445,11 +445,5 @@ static Suite *state_suite(void)
 
 int main(void)
 {
-        SRunner *r = srunner_create(state_suite());
-        int failed;
-
-        srunner_run_all(r, CK_NORMAL);
-        failed = srunner_ntests_failed(r);
-        srunner_free(r);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return tl_run_suite(state_suite());
 }

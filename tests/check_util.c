@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "problem.h"
+#include "testlib.h"
 #include "util.h"
 
 START_TEST(durations)
@@ -95,8 +96,6 @@ int main(void)
 {
         Suite *s = suite_create("util");
         TCase *tc = tcase_create("util");
-        SRunner *sr;
-        int failed;
 
         tcase_add_test(tc, durations);
         tcase_add_test(tc, times);
@@ -104,9 +103,5 @@ int main(void)
         tcase_add_test(tc, sanitize);
         tcase_add_test(tc, statuses);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+        return tl_run_suite(s);
 }

@@ -216,3 +216,14 @@ json_t *tl_json(const struct tl_run *r)
                       r->out, r->err);
         return j;
 }
+
+int tl_run_suite(Suite *s)
+{
+        SRunner *sr = srunner_create(s);
+        int failed;
+
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

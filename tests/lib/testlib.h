@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <check.h>
 #include <jansson.h>
 
 struct tl_run {
@@ -36,6 +37,10 @@ char *tl_write(const char *dir, const char *name, const char *fmt, ...)
 char *tl_path(const char *dir, const char *name);
 /* $SMIMEWATCH_SRCDIR (the project top), or "." */
 const char *tl_srcdir(void);
+
+/* Runs every test of s (the runner takes the suite) and returns the exit
+ * status for main(): EXIT_FAILURE when any test failed. */
+int tl_run_suite(Suite *s);
 
 /* Parses r->out as JSON; fails the test (with the output) when it is not. */
 json_t *tl_json(const struct tl_run *r);
