@@ -39,12 +39,40 @@ static bool already_have(const struct mailbox_result *r, size_t upto, const char
         return false;
 }
 
+/* A DN (or path) made safe to print that stays a DN: util_sanitize()
+ * escapes control characters and invalid UTF-8 as \xNN, but also every
+ * backslash, which would turn the DN's own escapes ("cn=Doe\2C John")
+ * into "\x5c2C". Those backslashes are put back; a valid DN never holds
+ * "\x", so what the sanitizer escaped stays recognisable. */
+static char *sanitize_dn(const char *dn)
+{
+        char *s = util_sanitize(dn, strlen(dn), NAME_MAX_LEN), *w = s;
+        const char *r = s;
+
+        if (!s)
+                return NULL;
+        while (*r) {
+                if (strncmp(r, "\\x5c", 4) == 0) {
+                        *w++ = '\\';
+                        r += 4;
+                } else if (*r == '\\') {      /* another \xNN: kept whole */
+                        memmove(w, r, 4);
+                        w += 4;
+                        r += 4;
+                } else {
+                        *w++ = *r++;
+                }
+        }
+        *w = 0;
+        return s;
+}
+
 static int set_origin(struct cert_result *cr, enum cert_source source, const char *attribute,
                       const char *origin)
 {
         cr->source = source;
         cr->attribute = util_strdup0(attribute);
-        cr->origin = util_sanitize(origin, strlen(origin), NAME_MAX_LEN);
+        cr->origin = sanitize_dn(origin);
         return (attribute && !cr->attribute) || !cr->origin ? -ENOMEM : 0;
 }
 
@@ -180,11 +208,13 @@ static const struct problem *main_reason(const struct cert_result *c)
         return c->problems.n ? &c->problems.items[0] : NULL;
 }
 
-static int add_missing(struct mailbox_result *r, unsigned usage)
+/* dropped: values the directory module left out (over its size or count
+ * limits), which a mailbox without certificates must not hide. */
+static int add_missing(struct mailbox_result *r, unsigned usage, size_t dropped)
 {
         enum problem_code code = usage == USAGE_ENCRYPTION ? PROBLEM_ENCRYPTION_CERT_MISSING
                                                             : PROBLEM_SIGNATURE_CERT_MISSING;
-        char reasons[2048] = "", label[600];
+        char reasons[2048] = "", label[600], none[160];
         size_t listed = 0, len = 0;
 
         for (size_t i = 0; i < r->n_certs; i++) {
@@ -204,11 +234,16 @@ static int add_missing(struct mailbox_result *r, unsigned usage)
         }
         if (listed > MAX_REASONS)
                 snprintf(reasons + len, sizeof(reasons) - len, "; and %zu more", listed - MAX_REASONS);
+        if (dropped)
+                snprintf(none, sizeof(none), "no certificate was examined: %zu value%s over the "
+                         "directory limits (size or number of values) %s left out", dropped,
+                         dropped == 1 ? "" : "s", dropped == 1 ? "was" : "were");
+        else
+                snprintf(none, sizeof(none), "the directory entry has no certificate");
         if (!problem_add(&r->problems, code, SW_CRITICAL, "no usable %s certificate: %s",
                          usage_name(usage),
                          listed ? reasons
-                         : r->n_certs ? "no published certificate permits this usage"
-                                      : "the directory entry has no certificate"))
+                         : r->n_certs ? "no published certificate permits this usage" : none))
                 return -ENOMEM;
         r->problems.items[r->problems.n - 1].usage = usage;
         return 0;
@@ -282,10 +317,12 @@ static int add_stale(struct mailbox_result *r, int index)
         return 0;
 }
 
-static int decide(struct mailbox_result *r, const struct cfg *c, const struct cfg_mailbox *mb)
+static int decide(struct mailbox_result *r, const struct cfg *c, const struct cfg_mailbox *mb,
+                  const struct dir_answer *a)
 {
         static const unsigned usages[] = { USAGE_ENCRYPTION, USAGE_SIGNATURE };
         bool any_usable = false;
+        size_t dropped = 0;
         int rc;
 
         if (r->n_entries == 0) {
@@ -294,12 +331,15 @@ static int decide(struct mailbox_result *r, const struct cfg *c, const struct cf
                         return -ENOMEM;
                 return 0;
         }
+        /* truncated: the directory held back entries beyond its limit */
         if (r->n_entries > 1 &&
             !problem_add(&r->problems, PROBLEM_MAILBOX_AMBIGUOUS, SW_WARNING,
-                         "%zu directory entries match the address: \"%s\", \"%s\"%s",
-                         r->n_entries, r->entries[0], r->entries[1],
-                         r->n_entries > 2 ? " and more" : ""))
+                         "%s%zu directory entries match the address: \"%s\", \"%s\"%s",
+                         a->truncated ? "more than " : "", r->n_entries, r->entries[0],
+                         r->entries[1], r->n_entries > 2 || a->truncated ? " and more" : ""))
                 return -ENOMEM;
+        for (size_t i = 0; i < a->n_entries; i++)
+                dropped += a->entries[i].n_dropped;
         r->best_encryption = best_for(r, USAGE_ENCRYPTION);
         r->best_signature = best_for(r, USAGE_SIGNATURE);
         for (size_t i = 0; i < r->n_certs; i++)
@@ -310,7 +350,8 @@ static int decide(struct mailbox_result *r, const struct cfg *c, const struct cf
 
                 if (!(c->require_usages & usage))
                         continue;
-                rc = best < 0 ? add_missing(r, usage) : add_expiring(r, mb, usage, best);
+                rc = best < 0 ? add_missing(r, usage, dropped)
+                              : add_expiring(r, mb, usage, best);
                 if (rc < 0)
                         return rc;
         }
@@ -341,7 +382,7 @@ static int copy_entries(struct mailbox_result *r, const struct dir_answer *a)
         for (size_t i = 0; i < a->n_entries; i++) {
                 const char *dn = a->entries[i].dn ? a->entries[i].dn : "";
 
-                r->entries[i] = util_sanitize(dn, strlen(dn), NAME_MAX_LEN);
+                r->entries[i] = sanitize_dn(dn);
                 if (!r->entries[i])
                         return -ENOMEM;
                 r->n_entries++;
@@ -378,7 +419,7 @@ int mbx_evaluate(const struct cfg *c, const struct pki *pki, const struct cfg_ma
         if (rc >= 0 && mb->certificates)
                 rc = add_file(&r, pki, mb->address, now, mb->certificates);
         if (rc >= 0)
-                rc = decide(&r, c, mb);
+                rc = decide(&r, c, mb, answer);
         if (rc < 0)
                 goto out;
         r.status = problem_list_worst(&r.problems);
