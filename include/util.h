@@ -38,6 +38,10 @@ int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *re
  * NULL only when out of memory. */
 char *util_sanitize(const char *s, size_t len, size_t max_len);
 
+/* The same for a distinguished name (RFC 4514): its own backslash escapes
+ * ("cn=Mueller\, Hans") stay as they are, so the result is still the DN. */
+char *util_sanitize_dn(const char *s, size_t len, size_t max_len);
+
 /* A plausible mail address: one '@', a non-empty local part without
  * spaces or control characters, a domain of dot-separated labels. */
 bool util_address_valid(const char *s);

@@ -100,7 +100,7 @@ static char *name_string(const X509_NAME *name)
                 return NULL;
         if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
                 len = BIO_get_mem_data(bio, &data);
-                s = util_sanitize(data ? data : "", len > 0 ? (size_t)len : 0, NAME_MAX_LEN);
+                s = util_sanitize_dn(data ? data : "", len > 0 ? (size_t)len : 0, NAME_MAX_LEN);
         }
         BIO_free(bio);
         return s;

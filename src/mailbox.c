@@ -39,32 +39,9 @@ static bool already_have(const struct mailbox_result *r, size_t upto, const char
         return false;
 }
 
-/* A DN (or path) made safe to print that stays a DN: util_sanitize()
- * escapes control characters and invalid UTF-8 as \xNN, but also every
- * backslash, which would turn the DN's own escapes ("cn=Doe\2C John")
- * into "\x5c2C". Those backslashes are put back; a valid DN never holds
- * "\x", so what the sanitizer escaped stays recognisable. */
 static char *sanitize_dn(const char *dn)
 {
-        char *s = util_sanitize(dn, strlen(dn), NAME_MAX_LEN), *w = s;
-        const char *r = s;
-
-        if (!s)
-                return NULL;
-        while (*r) {
-                if (strncmp(r, "\\x5c", 4) == 0) {
-                        *w++ = '\\';
-                        r += 4;
-                } else if (*r == '\\') {      /* another \xNN: kept whole */
-                        memmove(w, r, 4);
-                        w += 4;
-                        r += 4;
-                } else {
-                        *w++ = *r++;
-                }
-        }
-        *w = 0;
-        return s;
+        return util_sanitize_dn(dn, strlen(dn), NAME_MAX_LEN);
 }
 
 static int set_origin(struct cert_result *cr, enum cert_source source, const char *attribute,

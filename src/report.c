@@ -461,14 +461,21 @@ static void put_problem(struct text *t, int indent, const struct problem *p, boo
 }
 
 /* "in 12 days", "in less than a day", "expired 3 days ago". */
-static void days_phrase(long d, char *buf, size_t n)
+/* "in 12 days", "expired 3 days ago": whole days counted the way the
+ * CERT_EXPIRED message counts them (days_left rounds down, so an expiry
+ * 2.5 days ago is days_left -3 but "2 days ago"). */
+static void days_phrase(time_t now, time_t not_after, long days_left, char *buf, size_t n)
 {
-        if (d > 0)
-                snprintf(buf, n, "in %ld day%s", d, d == 1 ? "" : "s");
-        else if (d == 0)
+        long ago = now >= not_after ? (long)((now - not_after) / 86400) : 0;
+
+        if (days_left > 0)
+                snprintf(buf, n, "in %ld day%s", days_left, days_left == 1 ? "" : "s");
+        else if (now < not_after)
                 snprintf(buf, n, "in less than a day");
+        else if (ago == 0)
+                snprintf(buf, n, "expired less than a day ago");
         else
-                snprintf(buf, n, "expired %ld day%s ago", -d, d == -1 ? "" : "s");
+                snprintf(buf, n, "expired %ld day%s ago", ago, ago == 1 ? "" : "s");
 }
 
 static void usages_phrase(unsigned bits, const char *sep, char *buf, size_t n)
@@ -524,7 +531,7 @@ static void put_validity(struct text *t, int indent, const struct cert_result *r
                 util_format_date(r->not_after, when);
         else
                 util_format_time(r->not_after, when);
-        days_phrase(r->days_left, days, sizeof(days));
+        days_phrase(now, r->not_after, r->days_left, days, sizeof(days));
         snprintf(line, sizeof(line), "%s (%s)", when, days);
         put_field(t, indent, "Valid until:", line);
 }
@@ -766,7 +773,8 @@ static char *headline(const struct mailbox_result *m, const struct problem *p)
 
         switch (p->code) {
         case PROBLEM_MAILBOX_AMBIGUOUS:
-                r = asprintf(&o, "%zu directory entries for the address", m->n_entries);
+                r = asprintf(&o, "%s%zu directory entries for the address",
+                             strstr(p->message, "more than") ? "more than " : "", m->n_entries);
                 break;
         case PROBLEM_CERT_EXPIRING:
                 r = asprintf(&o, "%s%scertificate expires in %ld day%s", usage ? usage : "",

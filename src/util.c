@@ -250,7 +250,7 @@ static size_t utf8_len(const unsigned char *p, size_t n)
         return len;
 }
 
-char *util_sanitize(const char *s, size_t len, size_t max_len)
+static char *sanitize(const char *s, size_t len, size_t max_len, bool keep_backslash)
 {
         const unsigned char *p = (const unsigned char *)s;
         size_t n = len < max_len ? len : max_len, o = 0, i = 0;
@@ -262,7 +262,7 @@ char *util_sanitize(const char *s, size_t len, size_t max_len)
         while (i < n) {
                 size_t l = utf8_len(p + i, n - i);
 
-                if (l == 1 && (p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\'))
+                if (l == 1 && (p[i] < 0x20 || p[i] == 0x7f || (p[i] == '\\' && !keep_backslash)))
                         l = 0;
                 if (l == 0) {
                         o += (size_t)sprintf(out + o, "\\x%02x", p[i]);
@@ -279,6 +279,16 @@ char *util_sanitize(const char *s, size_t len, size_t max_len)
         }
         out[o] = 0;
         return out;
+}
+
+char *util_sanitize(const char *s, size_t len, size_t max_len)
+{
+        return sanitize(s, len, max_len, false);
+}
+
+char *util_sanitize_dn(const char *s, size_t len, size_t max_len)
+{
+        return sanitize(s, len, max_len, true);
 }
 
 bool util_address_valid(const char *s)

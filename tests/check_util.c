@@ -69,6 +69,9 @@ START_TEST(sanitize)
 
         ck_assert_str_eq(s, "a\\x1b[31mb\\xff\\x5c\xc3\xa4");
         free(s);
+        s = util_sanitize_dn("cn=Doe\\, John\x1b", 14, 100);
+        ck_assert_str_eq(s, "cn=Doe\\, John\\x1b");
+        free(s);
         s = util_sanitize("abcdef", 6, 3);
         ck_assert_str_eq(s, "abc...");
         free(s);
