@@ -47,7 +47,7 @@ static int unknown_option(char **argv, int ind)
         char letter[3] = { '-', (char)optopt, 0 };
 
         if (optopt == 0)
-                return usage_error("unknown option", argv[ind - 1]);
+                return usage_error("unknown or ambiguous option", argv[ind - 1]);
         if (optopt >= 256 || strchr("chV", optopt))
                 return usage_error("option takes no argument:", argv[ind - 1]);
         return usage_error("unknown option", letter);

@@ -69,13 +69,14 @@ int mode_check_config(const struct mode_options *o)
                 rc = EXIT_CONFIG;
                 goto out;
         }
-        printf("configuration OK\n");
+        rc = output_done(printf("configuration OK\n") < 0 ? -EIO : 0, 0);
+        if (rc != 0)
+                goto out;
         if (!c->directory.configured)
                 fprintf(stderr, "smimewatch: note: %s has no [directory] section; only --check-cert "
                         "can use it\n", c->path);
         else if (c->n_mailboxes == 0)
                 fprintf(stderr, "smimewatch: note: %s configures no mailbox\n", c->path);
-        rc = 0;
 out:
         if (password) {
                 explicit_bzero(password, strlen(password));
