@@ -30,7 +30,7 @@ TEST_BIN  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .SECONDARY:
-.PHONY: all check check-plain check-san test deps demo install uninstall clean
+.PHONY: all check check-plain check-san test deps demo bench install uninstall clean
 
 all: $(BUILD)/smimewatch
 
@@ -53,6 +53,10 @@ $(BUILD)/tests/check_%: tests/check_%.c $(TESTLIB_OBJ) $(BUILD)/libsmimewatch.a 
 $(BUILD)/obj $(BUILD)/tests/lib:
 	mkdir -p $@
 
+# tests/bench's data generator: built for the bench only, never by make check.
+$(BUILD)/tests/benchgen: tests/benchgen.c $(BUILD)/tests/lib/certgen.o $(BUILD)/libsmimewatch.a
+	$(CC) $(ALL_CFLAGS) -Itests/lib $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # The tests find the binary, the sources and the data through these.
 test: $(BUILD)/smimewatch $(TEST_BIN)
 	@SMIMEWATCH_BIN=$(abspath $(BUILD)/smimewatch) SMIMEWATCH_SRCDIR=$(CURDIR) \
@@ -68,6 +72,11 @@ check-plain: deps
 
 deps:
 	@.ci/deps build
+
+# One --verify cycle over 10,000 mailboxes, timed (see tests/bench --help).
+bench: deps $(BUILD)/smimewatch $(BUILD)/tests/benchgen
+	@SMIMEWATCH_BIN=$(abspath $(BUILD)/smimewatch) \
+	    SMIMEWATCH_BENCHGEN=$(abspath $(BUILD)/tests/benchgen) tests/bench $(BENCH_ARGS)
 
 demo: deps
 	@.ci/deps demo

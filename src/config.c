@@ -82,6 +82,10 @@ struct loader {
         struct seen seen[SEC_MAILBOX];  /* the sections that occur once */
         struct seen *mbx_seen;          /* parallel to c->mailboxes */
         size_t mbx_cap;
+        /* Open-addressing hash of c->mailboxes (index + 1; 0: free), so
+         * that a mailbox_list of many thousand lines is not quadratic. */
+        size_t *mbx_index;
+        size_t mbx_index_cap;           /* a power of two, at least twice n_mailboxes */
 };
 
 static void verror_at(struct loader *l, const char *file, unsigned line, const char *fmt, va_list ap)
@@ -710,6 +714,7 @@ static struct seen *section_seen(struct loader *l)
 
 /* ---- sections ---------------------------------------------------------- */
 
+/* Linear: cfg_find_mailbox() is called for a few command line addresses. */
 static const struct cfg_mailbox *find_mailbox(const struct cfg *c, const char *address)
 {
         for (size_t i = 0; i < c->n_mailboxes; i++)
@@ -718,12 +723,74 @@ static const struct cfg_mailbox *find_mailbox(const struct cfg *c, const char *a
         return NULL;
 }
 
+/* A hash that agrees with util_address_equal(): the local part as it is,
+ * the domain folded the way strcasecmp() folds it (FNV-1a). */
+static size_t address_hash(const char *address)
+{
+        const char *at = strrchr(address, '@');
+        size_t h = 14695981039346656037u;
+
+        for (const char *p = address; *p; p++) {
+                unsigned char ch = (unsigned char)*p;
+
+                h = (h ^ (at && p > at ? (unsigned char)tolower(ch) : ch)) * 1099511628211u;
+        }
+        return h;
+}
+
+/* The slot of address in the index: the one holding it, else a free one. */
+static size_t index_slot(const struct loader *l, const char *address)
+{
+        size_t mask = l->mbx_index_cap - 1, k = address_hash(address) & mask;
+
+        while (l->mbx_index[k] &&
+               !util_address_equal(l->c->mailboxes[l->mbx_index[k] - 1].address, address))
+                k = (k + 1) & mask;
+        return k;
+}
+
+static const struct cfg_mailbox *loader_find(const struct loader *l, const char *address)
+{
+        size_t k;
+
+        if (!l->mbx_index)
+                return NULL;
+        k = index_slot(l, address);
+        return l->mbx_index[k] ? &l->c->mailboxes[l->mbx_index[k] - 1] : NULL;
+}
+
+/* Makes room for one more mailbox in the index (rebuilt when it grows). */
+static int index_reserve(struct loader *l)
+{
+        size_t cap = l->mbx_index_cap ? l->mbx_index_cap : 64;
+        size_t *old = l->mbx_index;
+
+        while (cap < 2 * (l->c->n_mailboxes + 1))
+                cap *= 2;
+        if (old && cap == l->mbx_index_cap)
+                return 0;
+        l->mbx_index = calloc(cap, sizeof(*l->mbx_index));
+        if (!l->mbx_index) {
+                l->mbx_index = old;
+                return -ENOMEM;
+        }
+        l->mbx_index_cap = cap;
+        for (size_t i = 0; i < l->c->n_mailboxes; i++)
+                l->mbx_index[index_slot(l, l->c->mailboxes[i].address)] = i + 1;
+        free(old);
+        return 0;
+}
+
 static struct cfg_mailbox *add_mailbox(struct loader *l, const char *address, const char *file,
                                        unsigned line)
 {
         struct cfg *c = l->c;
         struct cfg_mailbox *m;
 
+        if (index_reserve(l) < 0) {
+                l->oom = true;
+                return NULL;
+        }
         if (c->n_mailboxes == l->mbx_cap) {
                 size_t cap = l->mbx_cap ? 2 * l->mbx_cap : 16;
                 struct cfg_mailbox *mb = realloc(c->mailboxes, cap * sizeof(*mb));
@@ -749,7 +816,7 @@ static struct cfg_mailbox *add_mailbox(struct loader *l, const char *address, co
                 l->oom = true;
                 return NULL;
         }
-        c->n_mailboxes++;
+        l->mbx_index[index_slot(l, address)] = ++c->n_mailboxes;
         return m;
 }
 
@@ -766,7 +833,7 @@ static void begin_mailbox(struct loader *l, const char *address)
                 free(q);
                 return;
         }
-        old = find_mailbox(l->c, address);
+        old = loader_find(l, address);
         if (old) {
                 q = quote(l, address);
                 if (q)
@@ -1147,7 +1214,7 @@ static void list_line(struct loader *l, const char *file, unsigned line, const c
                 return;
         addr = memchr(p, 0, n) ? NULL : strndup(p, n);
         if (addr && util_address_valid(addr)) {
-                if (!find_mailbox(l->c, addr))
+                if (!loader_find(l, addr))
                         add_mailbox(l, addr, file, line);
                 free(addr);
                 return;
@@ -1293,6 +1360,7 @@ out:
         free(l.err_buf);
         free(l.cur_name);
         free(l.mbx_seen);
+        free(l.mbx_index);
         free(l.dir);
         free(buf);
         cfg_free(l.c);

@@ -318,7 +318,7 @@ out:
 int pki_read_file(const char *path, STACK_OF(X509) **ret, char **why)
 {
         unsigned char *data = NULL;
-        char *p = NULL, *inner = NULL;
+        char *p = NULL, *inner = NULL, buf[128];
         size_t len = 0;
         int r;
 
@@ -332,12 +332,13 @@ int pki_read_file(const char *path, STACK_OF(X509) **ret, char **why)
                 goto out;
         }
         if (r < 0) {
-                fmt_err(why, "cannot read '%s': %s", p, strerror(-r));
+                /* strerror_r: evaluations run on several threads (cycle.c). */
+                fmt_err(why, "cannot read '%s': %s", p, strerror_r(-r, buf, sizeof(buf)));
                 goto out;
         }
         r = pki_decode(data, len, ret, &inner);
         if (r < 0)
-                fmt_err(why, "'%s': %s", p, inner ? inner : strerror(-r));
+                fmt_err(why, "'%s': %s", p, inner ? inner : strerror_r(-r, buf, sizeof(buf)));
 out:
         free(inner);
         free(data);
@@ -638,6 +639,35 @@ out:
         return r;
 }
 
+/* OpenSSL fills some caches on first use: a certificate's extension flags,
+ * a CRL's list of revoked serials sorted for lookups. Filling them now,
+ * while one thread owns the pki, leaves the evaluations that share it
+ * (cycle.c runs several at once) nothing to write. */
+static int warm_caches(struct pki *p)
+{
+        STACK_OF(X509_OBJECT) *objects = X509_STORE_get0_objects(p->store);
+        ASN1_INTEGER *zero = ASN1_INTEGER_new();
+        X509_REVOKED *rev;
+
+        if (!zero || !ASN1_INTEGER_set(zero, 0)) {
+                ASN1_INTEGER_free(zero);
+                return -ENOMEM;
+        }
+        for (int i = 0; i < sk_X509_OBJECT_num(objects); i++) {
+                X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i));
+
+                if (x)
+                        X509_check_purpose(x, -1, 0);
+        }
+        for (int i = 0; i < sk_X509_num(p->intermediates); i++)
+                X509_check_purpose(sk_X509_value(p->intermediates, i), -1, 0);
+        for (int i = 0; i < sk_X509_CRL_num(p->crls); i++)
+                X509_CRL_get0_by_serial(sk_X509_CRL_value(p->crls, i), &rev, zero);
+        ASN1_INTEGER_free(zero);
+        ERR_clear_error();
+        return 0;
+}
+
 int pki_load(const struct cfg_pki *settings, struct pki **ret, char **err)
 {
         struct pki *p = NULL;
@@ -658,6 +688,8 @@ int pki_load(const struct cfg_pki *settings, struct pki **ret, char **err)
                 goto out;
         }
         r = load_all(p, settings, err);
+        if (r == 0)
+                r = warm_caches(p);
         if (r < 0)
                 goto out;
         *ret = p;
