@@ -23,7 +23,7 @@ struct cert_result {
         enum cert_source source;
         char *attribute;        /* directory attribute; NULL for a file */
         char *origin;           /* entry DN or file path, escaped, for messages */
-        X509 *x509;             /* owned; NULL when unparsable */
+        bool parsed;            /* false: unparsable (the fields below are empty) */
         char *subject;          /* RFC 2253, UTF-8, escaped; NULL when unparsable */
         char *issuer;
         char *serial;           /* upper-case hex */
@@ -40,7 +40,7 @@ struct cert_result {
         struct problem_list problems;
 };
 
-/* Evaluates cert (the result takes its own reference) with untrusted as
+/* Evaluates cert (the result keeps no reference to it) with untrusted as
  * extra intermediates (may be NULL), at time now; address is the mailbox
  * to match or NULL to skip the address check. Problems never make this
  * fail: they end up in out->problems. 0 or -ENOMEM. */

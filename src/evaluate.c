@@ -979,9 +979,7 @@ int eval_cert(const struct pki *pki, X509 *cert, STACK_OF(X509) *untrusted,
         bool times_ok = false;
 
         memset(out, 0, sizeof(*out));
-        if (!X509_up_ref(cert))
-                return -ENOMEM;
-        out->x509 = cert;
+        out->parsed = true;
         r = describe(cert, now, out, &times_ok);
         if (r < 0)
                 goto out;
@@ -1047,7 +1045,6 @@ void cert_result_free(struct cert_result *r)
                 return;
         free(r->attribute);
         free(r->origin);
-        X509_free(r->x509);
         free(r->subject);
         free(r->issuer);
         free(r->serial);

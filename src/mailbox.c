@@ -198,7 +198,7 @@ static int add_missing(struct mailbox_result *r, unsigned usage, size_t dropped)
                 const struct cert_result *c = &r->certs[i];
                 const struct problem *p = main_reason(c);
 
-                if (c->x509 && !(c->usages & usage))
+                if (c->parsed && !(c->usages & usage))
                         continue;
                 if (listed++ >= MAX_REASONS)
                         continue;

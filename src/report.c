@@ -131,7 +131,7 @@ static json_t *cert_problems_json(const struct problem_list *l)
 /* Unparsable: neither a certificate nor a subject (eval_unparsable()). */
 static bool cert_unparsable(const struct cert_result *r)
 {
-        return !r->x509 && !r->subject;
+        return !r->parsed && !r->subject;
 }
 
 json_t *report_cert_json(const struct cert_result *r)
