@@ -30,7 +30,7 @@ TEST_BIN  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .SECONDARY:
-.PHONY: all check check-plain check-san test deps demo bench install uninstall clean
+.PHONY: all check check-plain check-san test deps demo bench fuzz install uninstall clean
 
 all: $(BUILD)/smimewatch
 
@@ -83,6 +83,23 @@ demo: deps
 	$(MAKE) all
 	@SMIMEWATCH_BIN=$(abspath $(BUILD)/smimewatch) tests/demo
 
+# libFuzzer targets of the parsers of untrusted input (clang's runtime from
+# Debian's libclang-rt-14-dev): each runs FUZZ_SECONDS, corpus in build-fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g" \
+	    SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
+	    build-fuzz/libsmimewatch.a
+	for t in $(FUZZ_TARGETS); do \
+	    clang -std=c11 -D_GNU_SOURCE -Iinclude -O1 -g -fsanitize=fuzzer,address,undefined \
+	        -o build-fuzz/$$t tests/fuzz/$$t.c build-fuzz/libsmimewatch.a $(PKG_LIBS) -pthread && \
+	    mkdir -p build-fuzz/corpus-$$t && \
+	    seeds=$$(if [ $$t = fuzz_decode ]; then echo tests/data/pkits/certs; fi) && \
+	    build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus-$$t \
+	        $$seeds || exit 1; \
+	done
+
 install: $(BUILD)/smimewatch
 	install -D -m 0755 $(BUILD)/smimewatch $(DESTDIR)$(SBINDIR)/smimewatch
 	install -D -m 0644 conf/smimewatch.conf $(DESTDIR)$(SYSCONFDIR)/smimewatch/smimewatch.conf.example
@@ -99,4 +116,4 @@ uninstall:
 	rm -f $(DESTDIR)$(CATALOGDIR)/smimewatch*.catalog $(DESTDIR)$(MANDIR)/man*/smimewatch*
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz

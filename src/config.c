@@ -88,6 +88,7 @@ struct loader {
         size_t mbx_index_cap;           /* a power of two, at least twice n_mailboxes */
 };
 
+__attribute__((format(printf, 4, 0)))
 static void verror_at(struct loader *l, const char *file, unsigned line, const char *fmt, va_list ap)
 {
         if (!l->err || ++l->n_errors > MAX_ERRORS + 1)

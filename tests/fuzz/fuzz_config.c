@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* libFuzzer target: any bytes as a configuration file through cfg_load()
+ * (and the error messages it builds). Build and run with `make fuzz`. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        char path[] = "/tmp/smimewatch-fuzz-config.XXXXXX";
+        struct cfg *c = NULL;
+        char *errors = NULL;
+        int fd = mkstemp(path);
+
+        if (fd < 0)
+                abort();
+        if (write(fd, data, size) != (ssize_t)size)
+                abort();
+        close(fd);
+        if (cfg_load(path, CFG_NEED_DIRECTORY, &c, &errors) == 0)
+                cfg_free(c);
+        free(errors);
+        unlink(path);
+        return 0;
+}
