@@ -64,7 +64,13 @@ int mode_check_config(const struct mode_options *o)
         rc = load(o, CFG_NEED_PKI, &c, &pki);
         if (rc)
                 return rc;
-        if (c->directory.bind_dn && cfg_read_password(&c->directory, &password, &err) < 0) {
+        /* From a shell, $CREDENTIALS_DIRECTORY is unset: the password that
+         * systemd will hand over (LoadCredential=) cannot be checked here. */
+        if (c->directory.bind_dn && !c->directory.password_file)
+                fprintf(stderr, "smimewatch: note: the bind password is not checked: it comes from "
+                        "$CREDENTIALS_DIRECTORY/ldap-password when systemd runs the service "
+                        "(LoadCredential=ldap-password:...)\n");
+        else if (c->directory.bind_dn && cfg_read_password(&c->directory, &password, &err) < 0) {
                 fprintf(stderr, "%s: [directory] %s\n", c->path, err ? err : "cannot read the password");
                 rc = EXIT_CONFIG;
                 goto out;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1115,6 +1116,51 @@ START_TEST(text_report_unparsable)
 }
 END_TEST
 
+/* The password systemd hands over (LoadCredential=) cannot be checked from
+ * a shell: --check-config says so instead of failing; a password file it
+ * can see is checked. */
+START_TEST(check_config_bind_password)
+{
+        char *creds = tl_path(tmp, "creds");
+        char *pw, *c, *env;
+        struct tl_run r;
+
+        c = conf_with("bind.conf", "",
+                      "[directory]\nuri = ldaps://127.0.0.1:1\nbase = o=Test,c=DE\n"
+                      "bind_dn = cn=reader,o=Test,c=DE\n");
+        unsetenv("CREDENTIALS_DIRECTORY");
+        run(&r, "--check-config", "-c", c, NULL);
+        ck_assert_int_eq(r.status, 0);
+        ck_assert_str_eq(r.out, "configuration OK\n");
+        ck_assert_msg(strstr(r.err, "bind password is not checked"), "%s", r.err);
+        tl_run_free(&r);
+
+        ck_assert_int_eq(mkdir(creds, 0700), 0);
+        pw = tl_write(creds, "ldap-password", "secret\n");
+        ck_assert_int_eq(chmod(pw, 0600), 0);
+        ck_assert_int_ge(asprintf(&env, "CREDENTIALS_DIRECTORY=%s", creds), 0);
+        {
+                const char *argv[] = { getenv("SMIMEWATCH_BIN"), "--check-config", "-c", c, NULL };
+                const char *envv[] = { env, NULL };
+
+                tl_run_argv(&r, argv, envv, 30);
+                ck_assert_int_eq(r.status, 0);
+                ck_assert_msg(!strstr(r.err, "password"), "%s", r.err);
+                tl_run_free(&r);
+                ck_assert_int_eq(chmod(pw, 0644), 0);
+                tl_run_argv(&r, argv, envv, 30);
+                ck_assert_int_eq(r.status, 78);
+                ck_assert_msg(strstr(r.err, "readable by others"), "%s", r.err);
+                ck_assert_ptr_null(strstr(r.err, "secret"));
+                tl_run_free(&r);
+        }
+        free(env);
+        free(pw);
+        free(c);
+        free(creds);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("cli");
@@ -1144,6 +1190,7 @@ int main(void)
         tcase_add_test(tc, usage_errors);
         tcase_add_test(tc, config_errors);
         tcase_add_test(tc, config_anchors_without_certificate);
+        tcase_add_test(tc, check_config_bind_password);
         tcase_add_test(tc, check_config);
         tcase_add_test(tc, help_and_version);
         tcase_add_test(tc, text_report);
