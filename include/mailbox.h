@@ -3,6 +3,7 @@
 #ifndef SMIMEWATCH_MAILBOX_H
 #define SMIMEWATCH_MAILBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -19,6 +20,7 @@ struct mailbox_result {
         enum sw_status status;
         char **entries;                 /* DNs, escaped */
         size_t n_entries;
+        bool entries_truncated;         /* more entries matched than the directory returned */
         struct cert_result *certs;      /* directory values first, then local files */
         size_t n_certs;
         int best_encryption;            /* index into certs, or -1 */

@@ -308,12 +308,11 @@ static int decide(struct mailbox_result *r, const struct cfg *c, const struct cf
                         return -ENOMEM;
                 return 0;
         }
-        /* truncated: the directory held back entries beyond its limit */
         if (r->n_entries > 1 &&
             !problem_add(&r->problems, PROBLEM_MAILBOX_AMBIGUOUS, SW_WARNING,
                          "%s%zu directory entries match the address: \"%s\", \"%s\"%s",
-                         a->truncated ? "more than " : "", r->n_entries, r->entries[0],
-                         r->entries[1], r->n_entries > 2 || a->truncated ? " and more" : ""))
+                         r->entries_truncated ? "more than " : "", r->n_entries, r->entries[0],
+                         r->entries[1], r->n_entries > 2 || r->entries_truncated ? " and more" : ""))
                 return -ENOMEM;
         for (size_t i = 0; i < a->n_entries; i++)
                 dropped += a->entries[i].n_dropped;
@@ -351,6 +350,8 @@ static int decide(struct mailbox_result *r, const struct cfg *c, const struct cf
 
 static int copy_entries(struct mailbox_result *r, const struct dir_answer *a)
 {
+        /* The directory held back entries beyond its limit. */
+        r->entries_truncated = a->truncated;
         if (a->n_entries == 0)
                 return 0;
         r->entries = calloc(a->n_entries, sizeof(*r->entries));

@@ -774,7 +774,7 @@ static char *headline(const struct mailbox_result *m, const struct problem *p)
         switch (p->code) {
         case PROBLEM_MAILBOX_AMBIGUOUS:
                 r = asprintf(&o, "%s%zu directory entries for the address",
-                             strstr(p->message, "more than") ? "more than " : "", m->n_entries);
+                             m->entries_truncated ? "more than " : "", m->n_entries);
                 break;
         case PROBLEM_CERT_EXPIRING:
                 r = asprintf(&o, "%s%scertificate expires in %ld day%s", usage ? usage : "",

@@ -973,6 +973,35 @@ START_TEST(verify_text_long_address)
 }
 END_TEST
 
+/* The table gives a headline, not the message; a truncated answer says so. */
+START_TEST(verify_text_ambiguous_headline)
+{
+        static const char two[] = "  2 directory entries for the address";
+        struct cycle_result c;
+        const char *l;
+        char *out;
+
+        cycle_init(&c, 2);
+        for (int i = 0; i < 2; i++) {
+                mbx_init(&c.mailboxes[i], i ? "many@lra.example" : "two@lra.example", SW_WARNING);
+                mbx_entry(&c.mailboxes[i], "cn=A,o=Test,c=DE");
+                mbx_entry(&c.mailboxes[i], "cn=B,o=Test,c=DE");
+                mbx_problem(&c.mailboxes[i], PROBLEM_MAILBOX_AMBIGUOUS, SW_WARNING, 0, -1,
+                            "a long message the table does not show");
+        }
+        c.mailboxes[1].entries_truncated = true;
+        cycle_tally(&c);
+        out = verify_text(&c, false);
+        l = line_with(out, "WARNING   two@");
+        /* The line ends with the headline, without "more than". */
+        ck_assert_msg(strncmp(l + strcspn(l, "\n") - strlen(two), two, strlen(two)) == 0, "%s", out);
+        l = line_with(out, "WARNING   many@");
+        ck_assert_ptr_nonnull(strstr(l, "more than 2 directory entries for the address\n"));
+        free(out);
+        cycle_done(&c);
+}
+END_TEST
+
 START_TEST(verify_text_hostile)
 {
         struct cycle_result c;
@@ -1099,6 +1128,7 @@ int main(void)
         tcase_add_test(tc, verify_text_details);
         tcase_add_test(tc, verify_text_directory_failed);
         tcase_add_test(tc, verify_text_long_address);
+        tcase_add_test(tc, verify_text_ambiguous_headline);
         tcase_add_test(tc, verify_text_hostile);
         tcase_add_test(tc, verify_text_empty);
         tcase_add_test(tc, write_errors);
