@@ -119,38 +119,48 @@ static int add_unparsable(struct mailbox_result *r, const unsigned char *data, s
         return set_origin(cr, source, attribute, origin);
 }
 
-static int add_value(struct mailbox_result *r, const struct pki *pki, const char *address,
-                     time_t now, const struct dir_entry *e, const struct dir_value *v)
+/* One directory value or file: whatever certificates it holds, or an
+ * unparsable value with the hash of its bytes. */
+static int add_blob(struct mailbox_result *r, const struct pki *pki, const char *address,
+                    time_t now, const unsigned char *data, size_t len, enum cert_source source,
+                    const char *attribute, const char *origin)
 {
         STACK_OF(X509) *certs = NULL;
         char *why = NULL;
         int rc;
 
-        if (pki_decode(v->data, v->len, &certs, &why) < 0)
-                rc = add_unparsable(r, v->data, v->len, why ? why : "not a certificate",
-                                    CERT_SOURCE_DIRECTORY, v->attribute, e->dn);
+        if (pki_decode(data, len, &certs, &why) < 0)
+                rc = add_unparsable(r, data, len, why ? why : "not a certificate", source,
+                                    attribute, origin);
         else
-                rc = add_container(r, pki, address, now, certs, CERT_SOURCE_DIRECTORY,
-                                   v->attribute, e->dn);
+                rc = add_container(r, pki, address, now, certs, source, attribute, origin);
         sk_X509_pop_free(certs, X509_free);
         free(why);
         return rc;
 }
 
+/* A local file that cannot be read is a problem of this mailbox only. */
 static int add_file(struct mailbox_result *r, const struct pki *pki, const char *address,
                     time_t now, const char *path)
 {
-        STACK_OF(X509) *certs = NULL;
-        char *why = NULL;
+        unsigned char *data = NULL;
+        char *why = NULL, buf[128];
+        size_t len = 0;
         int rc;
 
-        rc = pki_read_file(path, &certs, &why);
-        if (rc < 0)
-                rc = add_unparsable(r, (const unsigned char *)"", 0,
-                                    why ? why : "cannot read the file", CERT_SOURCE_FILE, NULL, path);
-        else
-                rc = add_container(r, pki, address, now, certs, CERT_SOURCE_FILE, NULL, path);
-        sk_X509_pop_free(certs, X509_free);
+        rc = util_read_file(path, UTIL_MAX_FILE_SIZE, &data, &len);
+        if (rc >= 0) {
+                rc = add_blob(r, pki, address, now, data, len, CERT_SOURCE_FILE, NULL, path);
+        } else if (asprintf(&why, "cannot read the file: %s",
+                            rc == -EFBIG ? "larger than 10 MiB"
+                                         /* strerror_r: mailboxes are evaluated on threads */
+                                         : strerror_r(-rc, buf, sizeof(buf))) < 0) {
+                rc = -ENOMEM;
+        } else {
+                rc = add_unparsable(r, (const unsigned char *)"", 0, why, CERT_SOURCE_FILE, NULL,
+                                    path);
+        }
+        free(data);
         free(why);
         return rc;
 }
@@ -392,8 +402,11 @@ int mbx_evaluate(const struct cfg *c, const struct pki *pki, const struct cfg_ma
         rc = copy_entries(&r, answer);
         for (size_t i = 0; rc >= 0 && i < answer->n_entries; i++)
                 for (size_t j = 0; rc >= 0 && j < answer->entries[i].n_values; j++)
-                        rc = add_value(&r, pki, mb->address, now, &answer->entries[i],
-                                       &answer->entries[i].values[j]);
+                        rc = add_blob(&r, pki, mb->address, now,
+                                      answer->entries[i].values[j].data,
+                                      answer->entries[i].values[j].len, CERT_SOURCE_DIRECTORY,
+                                      answer->entries[i].values[j].attribute,
+                                      answer->entries[i].dn);
         if (rc >= 0 && mb->certificates)
                 rc = add_file(&r, pki, mb->address, now, mb->certificates);
         if (rc >= 0)

@@ -31,7 +31,9 @@ static struct cfg *load_cfg(const char *name, const char *extra)
                         "[pki]\ntrust_anchors = pki/anchors.pem\nintermediates = pki/intermediates.pem\n"
                         "crls = pki/crls\n[directory]\nuri = ldap://127.0.0.1:1\nbase = o=Test,c=DE\n"
                         "%s\n[mailbox " ADDR "]\nwarn_days = 40\ncritical_days = 5\n"
-                        "[mailbox local@lra.example]\ncertificates = pki/local-sig.pem\n",
+                        "[mailbox local@lra.example]\ncertificates = pki/local-sig.pem\n"
+                        "[mailbox broken@lra.example]\ncertificates = broken.pem\n"
+                        "[mailbox vanish@lra.example]\ncertificates = vanish.pem\n",
                         extra);
         ck_assert_msg(cfg_load(path, CFG_NEED_DIRECTORY, &c, &errors) == 0, "%s", errors);
         free(errors);
@@ -67,9 +69,12 @@ static void setup_all(void)
                   ">/dev/null",
                   tl_srcdir(), pkidir);
         ck_assert_int_eq(r, 0);
+        free(tl_write(tmp, "broken.pem", "-----BEGIN CERTIFICATE-----\ngarbage\n"));
+        free(tl_write(tmp, "vanish.pem", "removed after the configuration is loaded\n"));
         cfg = load_cfg("c.conf", "");
         cfg_enc_only = load_cfg("e.conf", "[policy]\nrequire = encryption");
         ck_assert_msg(pki_load(&cfg->pki, &pki, &errors) == 0, "%s", errors);
+        ck_assert_int_eq(tl_sh("rm '%s/vanish.pem'", tmp), 0);
         now = time(NULL);
 }
 
@@ -357,6 +362,33 @@ START_TEST(local_certificates)
 }
 END_TEST
 
+/* A local file that is garbage or gone: CERT_UNPARSABLE on that file, with
+ * the hash of what it held, and the reason among the mailbox's. */
+START_TEST(local_file_problems)
+{
+        static const char empty_sha256[] =
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        struct mailbox_result r;
+        const struct problem *p;
+
+        check_one(cfg, "broken@lra.example", SPEC1("cn=B,o=Test,c=DE", NULL), 1, &r);
+        ck_assert_int_eq(r.n_certs, 1);
+        ck_assert_int_eq(r.certs[0].source, CERT_SOURCE_FILE);
+        ck_assert(problem_list_has(&r.certs[0].problems, PROBLEM_CERT_UNPARSABLE));
+        ck_assert_str_ne(r.certs[0].sha256, empty_sha256);
+        p = find(&r, PROBLEM_ENCRYPTION_CERT_MISSING, USAGE_ENCRYPTION);
+        ck_assert_msg(p && strstr(p->message, "broken.pem"), "%s", p ? p->message : "-");
+        mailbox_result_free(&r);
+
+        check_one(cfg, "vanish@lra.example", SPEC1("cn=V,o=Test,c=DE", NULL), 1, &r);
+        ck_assert_int_eq(r.n_certs, 1);
+        ck_assert(problem_list_has(&r.certs[0].problems, PROBLEM_CERT_UNPARSABLE));
+        ck_assert_msg(strstr(r.certs[0].problems.items[0].message, "No such file"), "%s",
+                      r.certs[0].problems.items[0].message);
+        mailbox_result_free(&r);
+}
+END_TEST
+
 START_TEST(warnings_of_the_best)
 {
         struct mailbox_result r;
@@ -435,6 +467,7 @@ int main(void)
         tcase_add_test(tc, garbage_values);
         tcase_add_test(tc, pkcs7_with_two_certificates);
         tcase_add_test(tc, local_certificates);
+        tcase_add_test(tc, local_file_problems);
         tcase_add_test(tc, warnings_of_the_best);
         tcase_add_test(tc, directory_failures);
         tcase_add_test(tc, hostile_dn);
