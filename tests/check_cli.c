@@ -1100,6 +1100,23 @@ START_TEST(text_report)
 }
 END_TEST
 
+/* Colour only on a terminal (a pty from script(1) here), and never with
+ * NO_COLOR or TERM=dumb. */
+START_TEST(colour_on_a_terminal)
+{
+        char *good = tl_path(pki, "good.pem");
+        const char *bin = getenv("SMIMEWATCH_BIN");
+
+        ck_assert_int_eq(tl_sh("TERM=xterm script -qec \"'%s' --check-cert '%s' -c '%s'\" /dev/null "
+                               "| grep -q \"$(printf '\\033')\\[\"", bin, good, conf), 0);
+        ck_assert_int_ne(tl_sh("NO_COLOR=1 TERM=xterm script -qec \"'%s' --check-cert '%s' -c '%s'\" "
+                               "/dev/null | grep -q \"$(printf '\\033')\"", bin, good, conf), 0);
+        ck_assert_int_ne(tl_sh("TERM=dumb script -qec \"'%s' --check-cert '%s' -c '%s'\" /dev/null "
+                               "| grep -q \"$(printf '\\033')\"", bin, good, conf), 0);
+        free(good);
+}
+END_TEST
+
 START_TEST(text_report_unparsable)
 {
         char *g = tl_write(tmp, "garbage.txt", "this is not a certificate\n");
@@ -1195,6 +1212,7 @@ int main(void)
         tcase_add_test(tc, help_and_version);
         tcase_add_test(tc, text_report);
         tcase_add_test(tc, text_report_unparsable);
+        tcase_add_test(tc, colour_on_a_terminal);
         suite_add_tcase(s, tc);
         return tl_run_suite(s);
 }
