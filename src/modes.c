@@ -16,12 +16,6 @@
 #include "report.h"
 #include "util.h"
 
-static void print_errors(const char *errors)
-{
-        if (errors && *errors)
-                fprintf(stderr, "%s%s", errors, errors[strlen(errors) - 1] == '\n' ? "" : "\n");
-}
-
 /* Loads the configuration and the PKI it names; on failure prints why
  * and returns EXIT_CONFIG. */
 static int load(const struct mode_options *o, enum cfg_need need, struct cfg **ret_cfg,
@@ -30,7 +24,8 @@ static int load(const struct mode_options *o, enum cfg_need need, struct cfg **r
         char *errors = NULL;
 
         if (load_configuration(o->config_path, need, ret_cfg, ret_pki, &errors) < 0) {
-                print_errors(errors ? errors : "cannot load the configuration");
+                /* One "FILE:LINE: what is wrong" per line, every one of them. */
+                fprintf(stderr, "%s\n", errors ? errors : "cannot load the configuration");
                 free(errors);
                 return EXIT_CONFIG;
         }
