@@ -16,6 +16,7 @@
 
 #include <openssl/evp.h>
 
+#include "ldaprogue.h"
 #include "ldaptest.h"
 #include "testlib.h"
 #include "util.h"
@@ -55,6 +56,7 @@ static void make_pki(void)
                   "i ok-enc --email ok$E --usage enc --to 400\n"
                   "i ok-sig --email ok$E --usage sig --to 300\n"
                   "i both --email both$E --to 800\n"
+                  "i many --email many$E --to 800\n"
                   "i p7-enc --email p7$E --usage enc --to 800\n"
                   "i p7-sig --email p7$E --usage sig --to 800\n"
                   "i local-enc --email local$E --usage enc --to 800\n"
@@ -1761,12 +1763,103 @@ START_TEST(stopped_server)
 }
 END_TEST
 
+/* ---- a misbehaving directory (tests/lib/ldaprogue) ---- */
+
+struct hostile {
+        const char *address;
+        enum tl_rogue_act act;
+        const char *cert;               /* pki/NAME.der as its value, or NULL */
+        const char *status;             /* what --verify must say */
+        const char *reason;             /* in its DIRECTORY_UNREACHABLE message, or NULL */
+};
+
+/* Each case on its own mailbox, the well-behaved ones among them: the
+ * huge answer comes first, so every search after it was open when the
+ * connection broke and has to be asked again. */
+static const struct hostile hostile[] = {
+        { "both@" DOM, TL_ROGUE_ENTRY, "both", "ok", NULL },
+        { "huge@" DOM, TL_ROGUE_HUGE, NULL, "unknown", "larger than 16 MiB" },
+        { "twice@" DOM, TL_ROGUE_ENTRY, "twice-a", "ok", NULL },
+        { "closemid@" DOM, TL_ROGUE_CLOSE_MID, "both", "unknown", "connection lost" },
+        { "slow@" DOM, TL_ROGUE_SLOW, "both", "unknown", "no answer from the server within 2.0 s" },
+        { "timelimit@" DOM, TL_ROGUE_TIMELIMIT, NULL, "unknown", "Time limit exceeded" },
+        { "referral@" DOM, TL_ROGUE_REFERRAL, NULL, "unknown", "elsewhere.example" },
+        { "continuation@" DOM, TL_ROGUE_CONTINUATION, NULL, "unknown", "elsewhere.example" },
+        { "p7@" DOM, TL_ROGUE_ENTRY, "both", NULL, NULL },      /* address mismatch: critical */
+        { "ok@" DOM, TL_ROGUE_NONE, NULL, "critical", NULL },   /* MAILBOX_NOT_FOUND */
+};
+
+#define N_HOSTILE (sizeof(hostile) / sizeof(hostile[0]))
+
+START_TEST(hostile_directory)
+{
+        struct tl_rogue_rule rules[N_HOSTILE];
+        unsigned char *der[N_HOSTILE] = { NULL };
+        struct tl_rogue rogue;
+        char *sections = NULL, *conf, name[64];
+        size_t len = 0;
+        FILE *f = open_memstream(&sections, &len);
+        double t0, took;
+        json_t *doc;
+
+        build_once();
+        ck_assert_ptr_nonnull(f);
+        for (size_t i = 0; i < N_HOSTILE; i++) {
+                rules[i] = (struct tl_rogue_rule){ hostile[i].address, hostile[i].act, NULL, 0 };
+                if (hostile[i].cert) {
+                        snprintf(name, sizeof(name), "%s.der", hostile[i].cert);
+                        der[i] = pki_file(name, &rules[i].len);
+                        rules[i].value = der[i];
+                }
+                fprintf(f, "[mailbox %s]\n", hostile[i].address);
+        }
+        ck_assert_int_eq(fclose(f), 0);
+        tl_rogue_start(&rogue, rules, N_HOSTILE);
+        conf = tl_write(tmp, "hostile.conf",
+                        "[pki]\ntrust_anchors = %s/anchors.pem\nintermediates = %s/intermediates.pem\n"
+                        "crls = %s/crls\n\n[directory]\nuri = %s\nbase = o=Rogue\ntimeout = 2s\n\n%s",
+                        pki, pki, pki, rogue.url, sections);
+        t0 = now_s();
+        doc = verify(2, conf, NULL);
+        took = now_s() - t0;
+        fprintf(stderr, "hostile directory: %.1f s\n", took);
+        /* The huge answer at once, the slow one its timeout, the rest quick. */
+        ck_assert_msg(took < 10, "took %.1f s", took);
+        for (size_t i = 0; i < N_HOSTILE; i++) {
+                json_t *m = mailbox(doc, hostile[i].address);
+
+                if (hostile[i].status)
+                        status_is(m, hostile[i].status);
+                if (hostile[i].reason) {
+                        const char *msg;
+
+                        problems_are(m, "DIRECTORY_UNREACHABLE:unknown", NULL);
+                        msg = str(problem(m, "DIRECTORY_UNREACHABLE", NULL), "message");
+                        fprintf(stderr, "  %s: %s\n", hostile[i].address, msg);
+                        ck_assert_msg(strstr(msg, hostile[i].reason), "%s: %s",
+                                      hostile[i].address, msg);
+                } else {
+                        ck_assert_msg(!has_code(m, "DIRECTORY_UNREACHABLE"), "%s unreachable",
+                                      hostile[i].address);
+                }
+        }
+        problems_are(mailbox(doc, "ok@" DOM), "MAILBOX_NOT_FOUND:critical", NULL);
+        json_decref(doc);
+        tl_rogue_stop(&rogue);
+        for (size_t i = 0; i < N_HOSTILE; i++)
+                free(der[i]);
+        free(sections);
+        free(conf);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("verify");
         TCase *verdicts = tcase_create("verdicts");
         TCase *tls_case = tcase_create("tls");
         TCase *outages = tcase_create("outage");
+        TCase *rogue = tcase_create("hostile directory");
         SRunner *sr;
         int failed;
 
@@ -1810,6 +1903,10 @@ int main(void)
         tcase_add_test(outages, first_dead_second_alive);
         tcase_add_test(outages, stopped_server);
         suite_add_tcase(s, outages);
+
+        tcase_set_timeout(rogue, 60);
+        tcase_add_test(rogue, hostile_directory);
+        suite_add_tcase(s, rogue);
 
         sr = srunner_create(s);
         srunner_run_all(sr, CK_NORMAL);
