@@ -23,7 +23,9 @@
 #include <unistd.h>
 
 #include "journalread.h"
+#include "ldaptest.h"
 #include "msgid.h"
+#include "state.h"
 #include "testlib.h"
 #include "util.h"
 
@@ -804,6 +806,48 @@ START_TEST(unit_file)
 }
 END_TEST
 
+/* A check that hangs (the directory accepts the connection and never
+ * answers the bind, for up to 30 s): the watchdog is fed meanwhile, and
+ * SIGTERM ends the service within 2 s, with the state saved and the
+ * unfinished check discarded. */
+START_TEST(stop_mid_check)
+{
+        struct world w;
+        struct state *st = NULL;
+        char *path, *err = NULL;
+        size_t from = 0;
+        long long t0, took;
+        int port, fd, status;
+        pid_t pid;
+
+        world_init(&w);
+        fd = tl_hung_listener(&port);
+        free(w.url);
+        ck_assert_int_ge(asprintf(&w.url, "ldap://127.0.0.1:%d", port), 0);
+        write_conf(&w, "ok", "");
+        ck_assert_int_eq(tl_sh("sed -i 's/^timeout = 2s$/timeout = 30s/' '%s'", w.conf), 0);
+        pid = service_start(&w, START_PLAIN);
+        ck_notify(&w, "READY=1", &from, 10000);
+        for (int i = 0; i < 4; i++)
+                ck_notify(&w, "WATCHDOG=1", &from, 1500);
+        t0 = now_ms();
+        ck_assert_int_eq(kill(pid, SIGTERM), 0);
+        status = service_wait(pid, 10000);
+        took = now_ms() - t0;
+        fprintf(stderr, "SIGTERM mid-check: exit %d after %lld ms\n", status, took);
+        ck_assert_msg(status == 0, "exit %d; stderr:\n%s", status, read_text(w.err));
+        ck_assert_msg(took < 2000, "SIGTERM took %lld ms", took);
+        path = tl_path(w.state, "state.json");
+        ck_assert_msg(state_load(path, &st, &err) == 0, "%s: %s", path, err ? err : "");
+        state_free(st);
+        /* The check never finished: no summary, no alert. */
+        ck_assert_uint_eq(count(pid, MSGID_CYCLE_SUMMARY, NULL), 0);
+        close(fd);
+        free(path);
+        world_free(&w);
+}
+END_TEST
+
 static Suite *service_suite(void)
 {
         Suite *s = suite_create("service");
@@ -816,6 +860,7 @@ static Suite *service_suite(void)
         tcase_add_test(t, reload_bad_and_good);
         tcase_add_test(t, directory_outage);
         tcase_add_test(t, restart_keeps_alert_state);
+        tcase_add_test(t, stop_mid_check);
         suite_add_tcase(s, t);
         return s;
 }
