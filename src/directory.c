@@ -768,6 +768,12 @@ static int send_search(struct lookup *l, size_t i, bool alone)
         int rc, msgid;
 
         limit.tv_usec = 0;      /* the server counts whole seconds */
+        /* The callers keep fewer than DIR_WINDOW searches open. */
+        for (size_t k = 0; k < DIR_WINDOW && !s; k++)
+                if (l->slots[k].msgid < 0)
+                        s = &l->slots[k];
+        if (!s)
+                return -ENOBUFS;
         filter = make_filter(d->filter, l->addresses[i]);
         if (!filter) {
                 answer_fail(&l->answers[i], -EINVAL, "cannot build a search filter from '%s'",
@@ -791,9 +797,6 @@ static int send_search(struct lookup *l, size_t i, bool alone)
                 answer_fail(&l->answers[i], -EIO, "search failed: %s", ldap_err2string(rc));
                 return 0;
         }
-        for (size_t k = 0; k < DIR_WINDOW && !s; k++)
-                if (l->slots[k].msgid < 0)
-                        s = &l->slots[k];
         *s = (struct slot){ .msgid = msgid, .index = i, .deadline = now_usec() + d->timeout_usec,
                             .alone = alone };
         l->n_active++;
@@ -835,6 +838,7 @@ static int add_value(struct lookup *l, struct dir_entry *e, const char *attribut
 
         if (e->n_values >= DIR_MAX_VALUES || v->bv_len > DIR_MAX_VALUE_SIZE) {
                 e->n_dropped++;
+                e->n_too_large += v->bv_len > DIR_MAX_VALUE_SIZE;
                 return 0;
         }
         if (l->total + v->bv_len > DIR_MAX_TOTAL)

@@ -328,12 +328,13 @@ static const struct expect expected[] = {
           { "ENCRYPTION_CERT_MISSING:critical:encryption",
             "SIGNATURE_CERT_MISSING:critical:signature" } },
         { "notfound@" DOM, NULL, "critical", 0, { "MAILBOX_NOT_FOUND:critical" } },
-        { "crowd@" DOM, NULL, "critical", 8,
-          { "MAILBOX_AMBIGUOUS:warning", "ENCRYPTION_CERT_MISSING:critical:encryption",
-            "SIGNATURE_CERT_MISSING:critical:signature" } },
-        { "big@" DOM, NULL, "critical", 1,
-          { "ENCRYPTION_CERT_MISSING:critical:encryption",
-            "SIGNATURE_CERT_MISSING:critical:signature" } },
+        /* Cut at the limits: what was left out may hold the certificates. */
+        { "crowd@" DOM, NULL, "unknown", 8,
+          { "MAILBOX_AMBIGUOUS:warning", "DIRECTORY_UNREACHABLE:unknown:encryption",
+            "DIRECTORY_UNREACHABLE:unknown:signature" } },
+        { "big@" DOM, NULL, "unknown", 1,
+          { "DIRECTORY_UNREACHABLE:unknown:encryption",
+            "DIRECTORY_UNREACHABLE:unknown:signature" } },
         { "mueller@" DOM, NULL, "critical", 1,
           { "ENCRYPTION_CERT_MISSING:critical:encryption",
             "SIGNATURE_CERT_MISSING:critical:signature" } },
@@ -1117,10 +1118,18 @@ START_TEST(limits_and_escaped_dn)
         ck_assert_uint_eq(json_array_size(array(m, "entries")), 8);
         msg = str(problem(m, "MAILBOX_AMBIGUOUS", NULL), "message");
         ck_assert_msg(strncmp(msg, "more than 8 directory entries", 29) == 0, "%s", msg);
+        ck_assert(json_is_true(json_object_get(json_object_get(m, "truncated"), "entries")));
+        ck_assert_int_eq(integer(json_object_get(m, "truncated"), "entry_limit"), 8);
+        msg = str(problem(m, "DIRECTORY_UNREACHABLE", "encryption"), "message");
+        ck_assert_msg(strstr(msg, "only 8 of the matching entries were returned"), "%s", msg);
         m = mailbox(doc, "big@" DOM);
         ck_assert_uint_eq(json_array_size(array(m, "certificates")), 0);
-        msg = str(problem(m, "ENCRYPTION_CERT_MISSING", NULL), "message");
-        ck_assert_msg(strstr(msg, "1 value") && strstr(msg, "left out"), "%s", msg);
+        msg = str(problem(m, "DIRECTORY_UNREACHABLE", "encryption"), "message");
+        ck_assert_msg(strstr(msg, "1 value left out (0 over 32 per entry, 1 over 64 KiB)"),
+                      "%s", msg);
+        ck_assert_int_eq(integer(json_object_get(m, "truncated"), "values_left_out"), 1);
+        ck_assert_int_eq(integer(json_object_get(m, "truncated"), "values_over_size"), 1);
+        ck_assert_int_eq(integer(json_object_get(m, "truncated"), "value_size_limit"), 65536);
         m = mailbox(doc, "mueller@" DOM);
         dn = json_string_value(json_array_get(array(m, "entries"), 0));
         ck_assert_msg(dn && (strcmp(dn, "cn=Mueller\\2C Hans," MAILDN) == 0 ||
@@ -1437,10 +1446,11 @@ START_TEST(text_report)
                 }
         }
         ck_assert(strstr(r.out, "\nDetails\n"));
-        snprintf(line, sizeof(line), "%zu mailboxes: %ld ok, %ld warning, %ld critical, 0 unknown; "
+        snprintf(line, sizeof(line), "%zu mailboxes: %ld ok, %ld warning, %ld critical, %ld unknown; "
                  "checked ", N_EXPECTED, integer(json_object_get(doc, "summary"), "ok"),
                  integer(json_object_get(doc, "summary"), "warning"),
-                 integer(json_object_get(doc, "summary"), "critical"));
+                 integer(json_object_get(doc, "summary"), "critical"),
+                 integer(json_object_get(doc, "summary"), "unknown"));
         ck_assert_msg(strstr(r.out, line), "no '%s' in %s", line, r.out);
         tl_run_free(&r);
         json_decref(doc);
@@ -1786,6 +1796,10 @@ static const struct hostile hostile[] = {
         { "referral@" DOM, TL_ROGUE_REFERRAL, NULL, "unknown", "elsewhere.example" },
         { "continuation@" DOM, TL_ROGUE_CONTINUATION, NULL, "unknown", "elsewhere.example" },
         { "p7@" DOM, TL_ROGUE_ENTRY, "both", NULL, NULL },      /* address mismatch: critical */
+        /* Cut at the limits: unknown, never critical. */
+        { "many@" DOM, TL_ROGUE_MANY_VALUES, "many", "unknown", "969 values left out (969 over 32" },
+        { "flood@" DOM, TL_ROGUE_FLOOD, "both", "unknown", "only 8 of the matching entries were returned" },
+        { "sizelimit@" DOM, TL_ROGUE_SIZELIMIT, NULL, "unknown", "only 1 of the matching entries were returned" },
         { "ok@" DOM, TL_ROGUE_NONE, NULL, "critical", NULL },   /* MAILBOX_NOT_FOUND */
 };
 
@@ -1830,11 +1844,21 @@ START_TEST(hostile_directory)
 
                 if (hostile[i].status)
                         status_is(m, hostile[i].status);
-                if (hostile[i].reason) {
+                if (hostile[i].reason && json_is_null(json_object_get(m, "truncated"))) {
                         const char *msg;
 
                         problems_are(m, "DIRECTORY_UNREACHABLE:unknown", NULL);
                         msg = str(problem(m, "DIRECTORY_UNREACHABLE", NULL), "message");
+                        fprintf(stderr, "  %s: %s\n", hostile[i].address, msg);
+                        ck_assert_msg(strstr(msg, hostile[i].reason), "%s: %s",
+                                      hostile[i].address, msg);
+                } else if (hostile[i].reason) {
+                        const char *msg;
+
+                        ck_assert_msg(!has_code(m, "ENCRYPTION_CERT_MISSING") &&
+                                      !has_code(m, "SIGNATURE_CERT_MISSING"), "%s",
+                                      hostile[i].address);
+                        msg = str(problem(m, "DIRECTORY_UNREACHABLE", "encryption"), "message");
                         fprintf(stderr, "  %s: %s\n", hostile[i].address, msg);
                         ck_assert_msg(strstr(msg, hostile[i].reason), "%s: %s",
                                       hostile[i].address, msg);
