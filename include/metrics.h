@@ -13,10 +13,9 @@ struct cycle_result;
 /* Writes the exposition of c to f. 0 or -errno (a write error). */
 int metrics_write(FILE *f, const struct cycle_result *c);
 
-/* Replaces path atomically with the exposition of c: a temporary file in
- * the same directory (never named *.prom, so the textfile collector skips
- * it), mode 0644, flushed to disk, then renamed over path. On failure the
- * old file stays and the temporary one is removed. 0 or -errno. */
+/* Replaces path atomically (util_replace_file()) with the exposition of c,
+ * mode 0644. The temporary file "path.XXXXXX" does not end in .prom, so
+ * the textfile collector skips it. 0 or -errno. */
 int metrics_write_file(const char *path, const struct cycle_result *c);
 
 /* The service after a check: metrics_write_file() when path is set (NULL:

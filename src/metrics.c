@@ -16,11 +16,8 @@
 #include "metrics.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cycle.h"
 #include "log.h"
@@ -201,52 +198,20 @@ int metrics_write(FILE *f, const struct cycle_result *c)
 
 int metrics_write_file(const char *path, const struct cycle_result *c)
 {
-        const char *slash = strrchr(path, '/');
-        char *tmp = NULL;
-        FILE *f = NULL;
-        int fd = -1, r;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        int r;
 
-        /* ".NAME.XXXXXX" beside NAME: same file system, so rename() is atomic. */
-        if (asprintf(&tmp, "%.*s.%s.XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
-                     slash ? slash + 1 : path) < 0) {
-                tmp = NULL;
-                r = -ENOMEM;
-                goto out;
-        }
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0) {
-                r = -errno;
-                free(tmp);
-                tmp = NULL;
-                goto out;
-        }
-        /* node_exporter runs as another user. */
-        if (fchmod(fd, 0644) < 0) {
-                r = -errno;
-                goto out;
-        }
-        f = fdopen(fd, "w");
-        if (!f) {
-                r = -errno;
-                goto out;
-        }
-        fd = -1;
+        if (!f)
+                return -ENOMEM;
         r = metrics_write(f, c);
-        if (r == 0 && fsync(fileno(f)) < 0)
-                r = -errno;
         if (fclose(f) != 0 && r == 0)
-                r = -errno;
-        f = NULL;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-out:
-        if (f)
-                fclose(f);
-        if (fd >= 0)
-                close(fd);
-        if (tmp && r < 0)
-                unlink(tmp);
-        free(tmp);
+                r = -ENOMEM;
+        /* node_exporter runs as another user. */
+        if (r == 0)
+                r = util_replace_file(path, text, len, 0644);
+        free(text);
         return r;
 }
 
