@@ -180,7 +180,7 @@ START_TEST(atomic_replacement)
         ck_assert_int_eq(stat(path, &st), 0);
         ck_assert_uint_eq(st.st_mode & 0777, 0644);
         ck_assert_int_eq(pthread_create(&t, NULL, read_loop, &r), 0);
-        for (int i = 0; i < 300; i++) {
+        for (int i = 0; i < 100; i++) {
                 fx.c.checked_at++;
                 ck_assert_int_eq(metrics_write_file(path, &fx.c), 0);
         }
@@ -231,6 +231,7 @@ int main(void)
         TCase *tc = tcase_create("metrics");
 
         tcase_add_unchecked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 60);
         tcase_add_test(tc, prometheus_escaping);
         tcase_add_test(tc, plugin_escaping);
         tcase_add_test(tc, atomic_replacement);
