@@ -1541,7 +1541,9 @@ START_TEST(prometheus_format)
         ck_assert_ptr_nonnull(strstr(r.out, "# TYPE smimewatch_mailbox_status gauge\n"));
         ck_assert_ptr_nonnull(strstr(r.out, "# HELP smimewatch_mailbox_status "));
         ck_series(r.out, "smimewatch_directory_up", "1");
-        ck_series(r.out, "smimewatch_last_cycle_success", "1");
+        /* crowd@ and big@ are unknown (their answers were cut): no verdict on every mailbox */
+        ck_series(r.out, "smimewatch_last_cycle_success",
+                  integer(sum, "unknown") ? "0" : "1");
         ck_assert_int_eq(util_parse_time(str(doc, "checked_at"), &checked), 0);
         ck_assert(atoll(series(r.out, "smimewatch_last_cycle_start_timestamp_seconds")) >=
                   (long long)checked - 5);
@@ -1701,7 +1703,8 @@ START_TEST(plugin_critical)
                  "verysoon@" DOM " (CERT_EXPIRING 2 d), ", counts[2], N_EXPECTED);
         plugin(&r, 2, head, counts, conf, NULL);
         /* five named, then how many more */
-        ck_assert_msg(strstr(r.out, " and 4 more | "), "%s", r.out);
+        snprintf(head, sizeof(head), " and %u more | ", counts[2] - 5);
+        ck_assert_msg(strstr(r.out, head), "%s", r.out);
         ck_assert_msg(strstr(r.out, " min_days_left=2;@~:30;@~:7\n"), "%s", r.out);
         json_array_foreach(array(doc, "mailboxes"), i, m) {
                 char want[128];
