@@ -229,11 +229,11 @@ static void cut_text(const struct mbx_input *in, char *buf, size_t size)
         buf[0] = 0;
         if (in->entries_truncated)
                 snprintf(buf, size, "only %zu of the matching entries were returned: size "
-                         "limit, at most %u are asked for%s", in->n_entries, DIR_MAX_ENTRIES,
+                         "limit, at most %d are asked for%s", in->n_entries, DIR_MAX_ENTRIES,
                          n ? "; " : "");
         if (n)
                 snprintf(buf + strlen(buf), size - strlen(buf),
-                         "%zu value%s left out (%zu over %u per entry, %zu over %u KiB)", n,
+                         "%zu value%s left out (%zu over %d per entry, %zu over %u KiB)", n,
                          n == 1 ? "" : "s", n - big, DIR_MAX_VALUES, big,
                          DIR_MAX_VALUE_SIZE / 1024u);
 }
