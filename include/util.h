@@ -29,9 +29,13 @@ char *util_format_date(time_t t, char buf[static 11]);
 long util_days_until(time_t now, time_t t);
 
 /* Reads a whole regular file of at most max bytes (NUL-terminated as a
- * convenience). A larger file is refused with -EFBIG without being read;
- * other failures return -errno. */
+ * convenience), never blocking on what is not one (a FIFO: -EINVAL). A
+ * larger file is refused with -EFBIG without being read, one that changes
+ * size while it is read with -EBUSY; other failures return -errno. */
 int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len);
+/* What a failure r of util_read_file(path, UTIL_MAX_FILE_SIZE, ...) means,
+ * in words; buf (for strerror_r: any thread may ask) may hold the text. */
+const char *util_file_error(int r, char *buf, size_t size);
 
 /* Copy of untrusted bytes that is safe for a terminal, JSON and the
  * journal: valid UTF-8 passes, control characters and invalid bytes

@@ -1239,6 +1239,7 @@ static void load_mailbox_list(struct loader *l)
 {
         const char *file = l->c->service.mailbox_list;
         unsigned char *buf = NULL;
+        char ebuf[128];
         size_t len = 0;
         unsigned line = 0;
         int r;
@@ -1248,7 +1249,8 @@ static void load_mailbox_list(struct loader *l)
         r = util_read_file(file, UTIL_MAX_FILE_SIZE, &buf, &len);
         if (r < 0) {
                 error_at(l, key_line(&l->seen[SEC_SERVICE], SEC_SERVICE, "mailbox_list"),
-                         "[service] mailbox_list: cannot read %s: %s", file, strerror(-r));
+                         "[service] mailbox_list: cannot read %s: %s", file,
+                         util_file_error(r, ebuf, sizeof(ebuf)));
                 return;
         }
         for (size_t pos = 0; pos < len; ) {
@@ -1344,7 +1346,10 @@ int cfg_load(const char *path, enum cfg_need need, struct cfg **ret, char **erro
         if (r >= 0)
                 r = config_dir(path, &l.dir);
         if (r < 0) {
-                if (asprintf(errors, "%s: cannot read: %s", path, strerror(-r)) < 0)
+                char ebuf[128];
+
+                if (asprintf(errors, "%s: cannot read: %s", path,
+                             util_file_error(r, ebuf, sizeof(ebuf))) < 0)
                         *errors = NULL;
                 goto out;
         }

@@ -134,9 +134,10 @@ static int evaluate_file(const struct mode_options *o, const struct cfg *c, cons
 
         rc = util_read_file(o->cert_file, UTIL_MAX_FILE_SIZE, &data, &len);
         if (rc < 0) {
+                char buf[128];
+
                 fprintf(stderr, "smimewatch: cannot read '%s': %s\n", o->cert_file,
-                        rc == -EFBIG ? "larger than 10 MiB, refused" :
-                        rc == -EINVAL ? "not a regular file" : strerror(-rc));
+                        util_file_error(rc, buf, sizeof(buf)));
                 return SW_UNKNOWN;
         }
         if (pki_decode(data, len, &certs, &why) < 0) {

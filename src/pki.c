@@ -327,13 +327,8 @@ int pki_read_file(const char *path, STACK_OF(X509) **ret, char **why)
         if (!p)
                 return -ENOMEM;
         r = util_read_file(path, UTIL_MAX_FILE_SIZE, &data, &len);
-        if (r == -EFBIG) {
-                fmt_err(why, "'%s' is larger than %u MiB", p, UTIL_MAX_FILE_SIZE >> 20);
-                goto out;
-        }
         if (r < 0) {
-                /* strerror_r: evaluations run on several threads (cycle.c). */
-                fmt_err(why, "cannot read '%s': %s", p, strerror_r(-r, buf, sizeof(buf)));
+                fmt_err(why, "cannot read '%s': %s", p, util_file_error(r, buf, sizeof(buf)));
                 goto out;
         }
         r = pki_decode(data, len, ret, &inner);
@@ -424,8 +419,10 @@ static int load_file(struct pki *p, const char *path, const char *key, enum pki_
                 return -ENOMEM;
         r = util_read_file(path, UTIL_MAX_FILE_SIZE, &data, &len);
         if (r < 0) {
+                char buf[128];
+
                 fmt_err(err, "%s: cannot read '%s': %s", key, pm,
-                        r == -EFBIG ? "larger than 10 MiB" : strerror(-r));
+                        util_file_error(r, buf, sizeof(buf)));
                 goto out;
         }
         if (kind == PKI_KIND_CRLS) {

@@ -157,7 +157,9 @@ int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *re
         size_t len = 0;
         int fd, r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: opening a FIFO would wait for a writer; what it is
+         * is known only once it is open, and only regular files are read. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
         if (fstat(fd, &st) < 0) {
@@ -190,7 +192,7 @@ int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *re
 
                         n = read(fd, &extra, 1);
                         if (n > 0) {
-                                r = -EFBIG;
+                                r = -EBUSY;     /* it grew meanwhile */
                                 goto out;
                         }
                 } else {
@@ -206,6 +208,10 @@ int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *re
                         break;
                 len += (size_t)n;
         }
+        if (len != (size_t)st.st_size) {
+                r = -EBUSY;     /* it shrank meanwhile */
+                goto out;
+        }
         buf[len] = 0;
         *ret = buf;
         *ret_len = len;
@@ -215,6 +221,16 @@ out:
         free(buf);
         close(fd);
         return r;
+}
+
+const char *util_file_error(int r, char *buf, size_t size)
+{
+        switch (r) {
+        case -EFBIG: return "larger than 10 MiB, refused";
+        case -EINVAL: return "not a regular file (a FIFO, device or socket)";
+        case -EBUSY: return "it changed while it was read";
+        default: return strerror_r(-r, buf, size);
+        }
 }
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
