@@ -849,6 +849,96 @@ START_TEST(stop_mid_check)
 }
 END_TEST
 
+/* Entries of process pid whose MESSAGE is exactly msg. */
+static size_t count_message(pid_t pid, const char *msg)
+{
+        char p[32], *m = NULL;
+        const char *matches[] = { "SYSLOG_IDENTIFIER=smimewatch", p, NULL, NULL };
+        json_t *l;
+        size_t n;
+
+        snprintf(p, sizeof(p), "_PID=%d", (int)pid);
+        ck_assert_int_ge(asprintf(&m, "MESSAGE=%s", msg), 0);
+        matches[2] = m;
+        l = jr_wait(matches, 0, 0);
+        n = json_array_size(l);
+        json_decref(l);
+        free(m);
+        return n;
+}
+
+/* The state directory on a tiny tmpfs that fills up, then read-only: one
+ * journal entry why, checks and alerts go on, the last state file stays
+ * as it was, and saving resumes when the disk can be written again. */
+START_TEST(full_and_read_only_disk)
+{
+        struct world w;
+        char *path, *before, *after, full[512], ro[512], again[512];
+        size_t n = 1, from = 0;
+        json_t *e;
+        pid_t pid;
+
+        world_init(&w);
+        ck_assert_int_eq(tl_sh("mount -t tmpfs -o size=64k,mode=0700 tmpfs '%s'", w.state), 0);
+        path = tl_path(w.state, "state.json");
+        snprintf(full, sizeof(full), "cannot save the alert state to \"%s\": No space left on device",
+                 path);
+        snprintf(ro, sizeof(ro), "cannot save the alert state to \"%s\": Read-only file system",
+                 path);
+        snprintf(again, sizeof(again), "alert state saved to \"%s\" again", path);
+        write_conf(&w, "ok exp nf", "realert = 1h");
+        pid = service_start(&w, START_JOURNAL_STREAM);
+        json_decref(summary(pid, n));
+        before = read_text(path);
+
+        /* Full: nf@ appears meanwhile, and its recovery is still told. */
+        tl_sh("dd if=/dev/zero of='%s/fill' bs=4k 2>/dev/null", w.state);
+        add_nf(&w);
+        for (int i = 0; i < 2; i++) {
+                ck_assert_int_eq(kill(pid, SIGHUP), 0);
+                json_decref(summary(pid, ++n));
+        }
+        ck_assert_uint_eq(count(pid, MSGID_RECOVERED, "SMIMEWATCH_MAILBOX=nf@test.example"), 1);
+        ck_assert_uint_eq(count_message(pid, full), 1);
+        after = read_text(path);
+        ck_assert_str_eq(after, before);
+        free(after);
+        ck_assert_int_eq(tl_sh("test $(ls -A '%s' | wc -l) = 2", w.state), 0);
+
+        /* Space again: saved, and said so. */
+        ck_assert_int_eq(tl_sh("rm '%s/fill'", w.state), 0);
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        json_decref(summary(pid, ++n));
+        ck_assert_uint_eq(count_message(pid, again), 1);
+        after = read_text(path);
+        ck_assert_str_ne(after, before);
+        ck_assert_ptr_null(strstr(after, "MAILBOX_NOT_FOUND"));
+        free(before);
+        before = after;
+
+        /* Read-only: the same, once. */
+        ck_assert_int_eq(tl_sh("mount -o remount,ro '%s'", w.state), 0);
+        for (int i = 0; i < 2; i++) {
+                ck_assert_int_eq(kill(pid, SIGHUP), 0);
+                json_decref(summary(pid, ++n));
+        }
+        ck_assert_uint_eq(count_message(pid, ro), 1);
+        after = read_text(path);
+        ck_assert_str_eq(after, before);
+        free(after);
+        ck_assert_int_eq(tl_sh("mount -o remount,rw '%s'", w.state), 0);
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        e = summary(pid, ++n);
+        json_decref(e);
+        ck_assert_uint_eq(count_message(pid, again), 2);
+        service_stop(&w, pid, &from);
+        tl_sh("umount '%s'", w.state);
+        free(before);
+        free(path);
+        world_free(&w);
+}
+END_TEST
+
 /* ---- [service] metrics_file ------------------------------------------- */
 
 /* Waits until the file at path exists and contains (or, with present
@@ -1036,6 +1126,7 @@ static Suite *service_suite(void)
         tcase_add_test(t, directory_outage);
         tcase_add_test(t, restart_keeps_alert_state);
         tcase_add_test(t, stop_mid_check);
+        tcase_add_test(t, full_and_read_only_disk);
         tcase_add_test(t, metrics_file);
         tcase_add_test(t, metrics_file_unwritable);
         suite_add_tcase(s, t);
