@@ -64,6 +64,10 @@ void util_hex(const unsigned char *p, size_t n, char *out);
  * path, and the directory synced. On failure path is untouched and the
  * temporary file removed. 0 or -errno. */
 int util_replace_file(const char *path, const void *data, size_t len, mode_t mode);
+/* Removes the temporary files that util_replace_file(path) calls cut off
+ * (kill -9, power loss) left behind: regular files "path.XXXXXX". Only
+ * for a path that this process alone replaces. */
+void util_replace_file_cleanup(const char *path);
 
 /* strdup that aborts on OOM is not used: callers handle NULL. */
 char *util_strdup0(const char *s); /* NULL stays NULL */

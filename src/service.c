@@ -405,7 +405,12 @@ static struct state *open_state(const char *path)
 {
         struct state *st = NULL;
         char *err = NULL, *keep = NULL;
-        int r = state_load(path, &st, &err);
+        int r;
+
+        /* What a save cut off by kill -9 left (the state file itself is
+         * replaced atomically and stays whole). */
+        util_replace_file_cleanup(path);
+        r = state_load(path, &st, &err);
 
         if (r == -EBADMSG) {
                 /* Kept for a look, never in the way: the next save replaces it. */

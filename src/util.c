@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -446,4 +447,25 @@ int util_replace_file(const char *path, const void *data, size_t len, mode_t mod
 out:
         free(tmp);
         return r;
+}
+
+void util_replace_file_cleanup(const char *path)
+{
+        char *pattern = NULL;
+        glob_t g = { 0 };
+
+        /* mkostemp()'s six characters; glob metacharacters in path are
+         * not expected in a state or metrics path, and would only make the
+         * pattern match less. */
+        if (asprintf(&pattern, "%s.??????", path) < 0)
+                return;
+        if (glob(pattern, GLOB_NOSORT, NULL, &g) == 0)
+                for (size_t i = 0; i < g.gl_pathc; i++) {
+                        struct stat st;
+
+                        if (lstat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode))
+                                unlink(g.gl_pathv[i]);
+                }
+        globfree(&g);
+        free(pattern);
 }
