@@ -330,6 +330,26 @@ static int parse_path(struct loader *l, const struct key *k, const char *v, void
         return 0;
 }
 
+/* Written by the service after every check; its directory need not exist
+ * yet (systemd makes RuntimeDirectory= only when the service starts). */
+static int parse_metrics_file(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        struct stat st;
+        char *p;
+
+        if (v[strlen(v) - 1] == '/')
+                return bad_value(l, k, v, "names a directory, not a file");
+        p = resolve(l, v);
+        if (!p)
+                return -ENOMEM;
+        if (stat(p, &st) == 0 && !S_ISREG(st.st_mode)) {
+                free(p);
+                return bad_value(l, k, v, "exists and is not a regular file");
+        }
+        set_string(field, p);
+        return 0;
+}
+
 /* The file (or, with dir_ok, directory) must exist; its contents are the
  * business of whoever reads it. */
 static int check_exists(struct loader *l, const struct key *k, const char *v, const char *path,
@@ -630,6 +650,7 @@ static const struct key service_keys[] = {
         { "critical_days", parse_int, SVC(critical_days), 0, DAYS_MAX, false },
         { "realert", parse_duration, SVC(realert_usec), 10, 30 * 86400, false },
         { "mailbox_list", parse_path, SVC(mailbox_list), 0, 0, false },
+        { "metrics_file", parse_metrics_file, SVC(metrics_file), 0, 0, false },
 };
 
 static const struct key pki_keys[] = {
@@ -724,25 +745,10 @@ static const struct cfg_mailbox *find_mailbox(const struct cfg *c, const char *a
         return NULL;
 }
 
-/* A hash that agrees with util_address_equal(): the local part as it is,
- * the domain folded the way strcasecmp() folds it (FNV-1a). */
-static size_t address_hash(const char *address)
-{
-        const char *at = strrchr(address, '@');
-        size_t h = 14695981039346656037u;
-
-        for (const char *p = address; *p; p++) {
-                unsigned char ch = (unsigned char)*p;
-
-                h = (h ^ (at && p > at ? (unsigned char)tolower(ch) : ch)) * 1099511628211u;
-        }
-        return h;
-}
-
 /* The slot of address in the index: the one holding it, else a free one. */
 static size_t index_slot(const struct loader *l, const char *address)
 {
-        size_t mask = l->mbx_index_cap - 1, k = address_hash(address) & mask;
+        size_t mask = l->mbx_index_cap - 1, k = util_address_hash(address) & mask;
 
         while (l->mbx_index[k] &&
                !util_address_equal(l->c->mailboxes[l->mbx_index[k] - 1].address, address))
@@ -1374,6 +1380,7 @@ void cfg_free(struct cfg *c)
                 return;
         free(c->path);
         free(c->service.mailbox_list);
+        free(c->service.metrics_file);
         for (size_t i = 0; i < CFG_PKI_PATH_KEYS; i++)
                 free(c->pki.origin[i]);
         free(c->pki.trust_anchors);
