@@ -38,7 +38,7 @@ endif
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .SECONDARY:
-.PHONY: all check check-plain check-san test deps demo bench fuzz analyze install uninstall clean deb
+.PHONY: all check check-plain check-san test deps demo bench fuzz analyze soak install uninstall clean deb
 
 all: $(BUILD)/smimewatch
 
@@ -108,6 +108,17 @@ demo: deps
 	@.ci/deps demo
 	$(MAKE) all
 	@SMIMEWATCH_BIN=$(abspath $(BUILD)/smimewatch) tests/demo
+
+# The service for SOAK_CHECKS checks (SIGUSR1 asks for each) against a
+# slapd whose entries change before every check, built with ASan, UBSan and
+# LeakSanitizer: exact journal entries per change, constant open files,
+# flat RSS (printed), no leak at exit. Minutes, so not part of make check.
+SOAK_CHECKS ?= 300
+soak: deps
+	$(MAKE) BUILD=build-san SANFLAGS="$(SAN)" CFLAGS="-O1 -g" build-san/smimewatch \
+	    build-san/tests/check_service
+	SMIMEWATCH_BIN=$(abspath build-san/smimewatch) SMIMEWATCH_SRCDIR=$(CURDIR) CK_RUN_CASE=soak \
+	    SMIMEWATCH_SOAK_CHECKS=$(SOAK_CHECKS) tests/journald-ns build-san/tests/check_service
 
 # libFuzzer targets of the parsers of outside bytes (clang's runtime from
 # Debian's libclang-rt-14-dev), one tests/fuzz/fuzz_NAME.c each: each runs

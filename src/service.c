@@ -373,6 +373,22 @@ static int do_reload(struct service *s, uint64_t next_usec)
         return 0;
 }
 
+/* SIGUSR1: check now (an operator who just fixed a certificate need not
+ * wait for the interval); during a check, nothing more happens. */
+static int on_check_now(sd_event_source *es, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct service *s = userdata;
+
+        (void)es;
+        (void)si;
+        if (s->check.running)
+                return 0;
+        log_info("checking now, as asked by SIGUSR1");
+        if (schedule(s, 0) < 0)
+                return sd_event_exit(s->event, EXIT_FAILURE);
+        return 0;
+}
+
 /* The running check uses the configuration: a reload waits for its end. */
 static int on_reload(sd_event_source *es, const struct signalfd_siginfo *si, void *userdata)
 {
@@ -454,6 +470,7 @@ static int setup_events(struct service *s)
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGUSR1);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return -errno;
         r = sd_event_default(&s->event);
@@ -463,6 +480,8 @@ static int setup_events(struct service *s)
                 r = sd_event_add_signal(s->event, NULL, SIGINT, on_stop, s);
         if (r >= 0)
                 r = sd_event_add_signal(s->event, NULL, SIGHUP, on_reload, s);
+        if (r >= 0)
+                r = sd_event_add_signal(s->event, NULL, SIGUSR1, on_check_now, s);
         /* WATCHDOG=1 at half of WatchdogSec, when systemd asks for it. */
         if (r >= 0)
                 r = sd_event_set_watchdog(s->event, true);

@@ -1210,6 +1210,179 @@ START_TEST(metrics_file_unwritable)
 }
 END_TEST
 
+/* SIGUSR1 checks now, not after the interval (10 s here). */
+START_TEST(check_now)
+{
+        struct world w;
+        size_t from = 0;
+        long long t0;
+        pid_t pid;
+
+        world_init(&w);
+        write_conf(&w, "ok", "");
+        pid = service_start(&w, START_PLAIN);
+        json_decref(summary(pid, 1));
+        t0 = now_ms();
+        ck_assert_int_eq(kill(pid, SIGUSR1), 0);
+        json_decref(summary(pid, 2));
+        ck_assert_msg(now_ms() - t0 < 5000, "the second check came after %lld ms", now_ms() - t0);
+        service_stop(&w, pid, &from);
+        world_free(&w);
+}
+END_TEST
+
+/* ---- soak (make soak, not make check) ----------------------------------- */
+
+static long proc_value(pid_t pid, const char *key)
+{
+        char path[64], line[256];
+        long v = -1;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, key, strlen(key)) == 0)
+                        v = atol(line + strlen(key));
+        fclose(f);
+        return v;
+}
+
+static int fd_count(pid_t pid)
+{
+        char cmd[96];
+        FILE *p;
+        int n = -1;
+
+        snprintf(cmd, sizeof(cmd), "ls /proc/%d/fd | wc -l", (int)pid);
+        p = popen(cmd, "r");
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_eq(fscanf(p, "%d", &n), 1);
+        pclose(p);
+        return n;
+}
+
+/* The changes nf@ goes through, round and round, and the journal entries
+ * about it each one must bring: exactly these, no more. */
+enum { E_NOT_FOUND, E_EXPIRING, E_MISSING, E_RECOVERED, E_KINDS };
+static const char *const soak_msgids[E_KINDS] = {
+        MSGID_MAILBOX_NOT_FOUND, MSGID_CERT_EXPIRING, MSGID_ENCRYPTION_CERT_MISSING,
+        MSGID_RECOVERED,
+};
+static const unsigned soak_brings[][E_KINDS] = {
+        { 0, 0, 0, 1 },         /* an entry with a good certificate: not-found recovers */
+        { 0, 1, 0, 0 },         /* replaced by one expiring in 20 days */
+        { 0, 0, 1, 1 },         /* removed: missing, and the expiry recovers */
+        { 1, 0, 0, 1 },         /* the entry deleted: not found, and missing recovers */
+};
+
+static void soak_change(FILE *f, size_t c, const char *dn, const char *b64, const char *b64soon)
+{
+        fprintf(f, "dn: %s\n", dn);
+        switch (c) {
+        case 0:
+                fprintf(f, "objectClass: inetOrgPerson\nuid: nf\ncn: nf\nsn: nf\n"
+                        "mail: nf@test.example\nuserCertificate;binary:: %s\n", b64);
+                break;
+        case 1:
+                fprintf(f, "changetype: modify\nreplace: userCertificate;binary\n"
+                        "userCertificate;binary:: %s\n", b64soon);
+                break;
+        case 2:
+                fprintf(f, "changetype: modify\ndelete: userCertificate;binary\n");
+                break;
+        default:
+                fprintf(f, "changetype: delete\n");
+        }
+}
+
+/* SMIMEWATCH_SOAK_CHECKS checks (SIGUSR1: check now) of a service whose
+ * directory changes before each; meant for the sanitizer build, where
+ * LeakSanitizer ends the service with an error at exit on any leak. */
+START_TEST(soak)
+{
+        const char *e = getenv("SMIMEWATCH_SOAK_CHECKS");
+        size_t checks = e && atoi(e) > 0 ? (size_t)atoi(e) : 300, from = 0;
+        unsigned want[E_KINDS] = { 1, 0, 0, 0 };        /* the first check: not found */
+        const char *dn = "uid=nf,ou=people," SUFFIX;
+        char *b64 = NULL, *b64soon = NULL, *ldif = NULL;
+        long rss_warm = 0, rss = 0, rss_max = 0;
+        int fds_warm = -1, fds;
+        long long t0 = now_ms();
+        struct world w;
+        pid_t pid;
+
+        world_init(&w);
+        issue(&w, "nfsoon", "nf@test.example", "--to 20");
+        b64 = cert_b64(&w, "nf", NULL);
+        b64soon = cert_b64(&w, "nfsoon", NULL);
+        ldif = tl_path(w.dir, "change.ldif");
+        write_conf(&w, "ok exp nf", "realert = 24h");
+        pid = service_start(&w, START_PLAIN);
+        for (size_t n = 1; n <= checks; n++) {
+                char p[32], m[64];
+                const char *matches[] = { "SYSLOG_IDENTIFIER=smimewatch", p,
+                                          "SMIMEWATCH_MAILBOX=nf@test.example", NULL };
+                unsigned total = 0, got[E_KINDS] = { 0 };
+                json_t *l, *x;
+                size_t i;
+
+                if (n > 1) {
+                        size_t c = (n - 2) % (sizeof(soak_brings) / sizeof(soak_brings[0]));
+                        FILE *f = fopen(ldif, "w");
+
+                        ck_assert_ptr_nonnull(f);
+                        soak_change(f, c, dn, b64, b64soon);
+                        ck_assert_int_eq(fclose(f), 0);
+                        ck_assert_int_eq(tl_sh("'%s' add '%s' '%s'", script("slapd-ctl"), w.ldap,
+                                               ldif), 0);
+                        for (int k = 0; k < E_KINDS; k++)
+                                want[k] += soak_brings[c][k];
+                        ck_assert_int_eq(kill(pid, SIGUSR1), 0);
+                }
+                json_decref(summary(pid, n));
+                for (int k = 0; k < E_KINDS; k++)
+                        total += want[k];
+                snprintf(p, sizeof(p), "_PID=%d", (int)pid);
+                l = jr_wait(matches, total, 5000);
+                json_array_foreach(l, i, x) {
+                        for (int k = 0; k < E_KINDS; k++) {
+                                snprintf(m, sizeof(m), "%s", soak_msgids[k]);
+                                if (jr_field(x, "MESSAGE_ID") && !strcmp(jr_field(x, "MESSAGE_ID"), m))
+                                        got[k]++;
+                        }
+                }
+                json_decref(l);
+                for (int k = 0; k < E_KINDS; k++)
+                        ck_assert_msg(got[k] == want[k], "check %zu: %u entries of kind %d, want %u",
+                                      n, got[k], k, want[k]);
+                fds = fd_count(pid);
+                rss = proc_value(pid, "VmRSS:");
+                if (rss > rss_max)
+                        rss_max = rss;
+                if (n == 20) {
+                        fds_warm = fds;
+                        rss_warm = rss;
+                }
+                if (n > 20)
+                        ck_assert_msg(fds == fds_warm, "check %zu: %d open files, %d at check 20",
+                                      n, fds, fds_warm);
+        }
+        fprintf(stderr, "soak: %zu checks in %lld ms; open files %d (from check 20 on); "
+                "RSS %ld kB at check 20, %ld kB at the end, %ld kB at most\n", checks,
+                now_ms() - t0, fds_warm, rss_warm, rss, rss_max);
+        /* Flat: less than 10 %% (and 2 MB) of growth over the remaining checks. */
+        ck_assert_msg(rss <= rss_warm + rss_warm / 10 + 2048, "RSS grew from %ld to %ld kB",
+                      rss_warm, rss);
+        service_stop(&w, pid, &from);       /* exit 0: LeakSanitizer found nothing */
+        free(b64);
+        free(b64soon);
+        free(ldif);
+        world_free(&w);
+}
+END_TEST
+
 static Suite *service_suite(void)
 {
         Suite *s = suite_create("service");
@@ -1225,9 +1398,18 @@ static Suite *service_suite(void)
         tcase_add_test(t, stop_mid_check);
         tcase_add_test(t, full_and_read_only_disk);
         tcase_add_test(t, kill_nine);
+        tcase_add_test(t, check_now);
         tcase_add_test(t, metrics_file);
         tcase_add_test(t, metrics_file_unwritable);
         suite_add_tcase(s, t);
+        /* Only where asked for (make soak): it takes minutes. */
+        if (getenv("SMIMEWATCH_SOAK_CHECKS")) {
+                TCase *k = tcase_create("soak");
+
+                tcase_set_timeout(k, 3600);
+                tcase_add_test(k, soak);
+                suite_add_tcase(s, k);
+        }
         return s;
 }
 
