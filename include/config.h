@@ -39,6 +39,7 @@ enum cfg_pki_path { CFG_PKI_TRUST_ANCHORS, CFG_PKI_INTERMEDIATES, CFG_PKI_CRLS, 
         X(SERVICE_CRITICAL_DAYS, SERVICE, "critical_days", int, critical_days, 0, CFG_DAYS_MAX, false) \
         X(SERVICE_REALERT, SERVICE, "realert", duration, realert_usec, 10, 30 * 86400, false) \
         X(SERVICE_MAILBOX_LIST, SERVICE, "mailbox_list", path, mailbox_list, 0, 0, false) \
+        X(SERVICE_METRICS_FILE, SERVICE, "metrics_file", metrics_file, metrics_file, 0, 0, false) \
         X(PKI_TRUST_ANCHORS, PKI, "trust_anchors", file_or_dir, trust_anchors, 0, 0, true) \
         X(PKI_INTERMEDIATES, PKI, "intermediates", file_or_dir, intermediates, 0, 0, false) \
         X(PKI_CRLS, PKI, "crls", crls, crls, 0, 0, false)                               \
@@ -75,6 +76,7 @@ struct cfg_service {
         int critical_days;              /* default 7, not above warn_days */
         uint64_t realert_usec;          /* default 24h */
         char *mailbox_list;             /* NULL when unset */
+        char *metrics_file;             /* Prometheus textfile; NULL when unset */
 };
 
 struct cfg_pki {
