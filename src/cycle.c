@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "decrypt.h"
 #include "directory.h"
 
 /* Beyond a few threads OpenSSL's internal locks eat the gain. */
@@ -50,6 +51,10 @@ static void *evaluate_some(void *arg)
 
                 rc = mbx_evaluate(w->c, w->pki, &w->mailboxes[i], w->answers ? &w->answers[i] : NULL,
                                   w->dir_reason, w->now, &w->results[i]);
+                /* Reads the held key (I/O): a step after the verdict, not in it. */
+                if (rc >= 0)
+                        rc = decrypt_check(&w->mailboxes[i], w->answers ? &w->answers[i] : NULL,
+                                           &w->results[i]);
                 /* The result holds copies: the raw answer can go now, which
                  * keeps the peak memory of a large cycle down. */
                 if (w->answers)
