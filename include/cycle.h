@@ -14,7 +14,17 @@
 
 struct cfg;
 struct cfg_mailbox;
+struct dir_answer;
 struct pki;
+
+/* A local certificates file as a cycle read it, once, before any
+ * evaluation (mailboxes naming the same path share one). */
+struct cycle_file {
+        char *path;
+        unsigned char *data;
+        size_t len;
+        int error;                      /* 0, or -errno when it could not be read */
+};
 
 struct cycle_result {
         time_t checked_at;
@@ -31,5 +41,19 @@ struct cycle_result {
 int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mailboxes,
               size_t n, time_t now, struct cycle_result *out);
 void cycle_result_free(struct cycle_result *r);
+
+/* Reads path (at most UTIL_MAX_FILE_SIZE) into f; a file that cannot be
+ * read is not an error but f->error, for the mailbox's verdict. 0 or -ENOMEM. */
+int cycle_read_file(const char *path, struct cycle_file *f);
+void cycle_file_free(struct cycle_file *f);     /* the contents */
+
+/* The input of mbx_evaluate() for mb: what the directory answered (NULL:
+ * it could not be asked, dir_reason says why) and the local file (NULL:
+ * none). in points into mb, answer and file, which must outlive it.
+ * No I/O. 0 or -ENOMEM. */
+int cycle_input(const struct cfg_mailbox *mb, unsigned require_usages,
+                const struct dir_answer *answer, const char *dir_reason,
+                const struct cycle_file *file, struct mbx_input *in);
+void cycle_input_free(struct mbx_input *in);    /* the arrays cycle_input() made */
 
 #endif

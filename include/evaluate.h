@@ -13,6 +13,20 @@
 
 struct pki;
 
+/* What every certificate evaluation of one run (a cycle, a --check-cert)
+ * shares, read-only. Everything the evaluation needs from outside is
+ * here or in its arguments, gathered before: it reads no file and asks
+ * no server, so it may run on any thread. Material a run gathers for
+ * revocation (fetched CRLs, OCSP answers) is added here as fields. */
+struct eval_ctx {
+        const struct pki *pki;          /* anchors, intermediates, settings */
+        time_t now;                     /* the evaluation time */
+        STACK_OF(X509_CRL) *crls;       /* checked against; pki_crls() by default */
+};
+
+/* A context for pki at now with the configured CRLs. */
+void eval_ctx_init(struct eval_ctx *ctx, const struct pki *pki, time_t now);
+
 enum cert_source { CERT_SOURCE_DIRECTORY, CERT_SOURCE_FILE };
 enum rev_status { REV_GOOD, REV_REVOKED, REV_UNKNOWN, REV_OFF };
 
@@ -41,11 +55,11 @@ struct cert_result {
 };
 
 /* Evaluates cert (the result keeps no reference to it) with untrusted as
- * extra intermediates (may be NULL), at time now; address is the mailbox
+ * extra intermediates (may be NULL), at ctx->now; address is the mailbox
  * to match or NULL to skip the address check. Problems never make this
  * fail: they end up in out->problems. 0 or -ENOMEM. */
-int eval_cert(const struct pki *pki, X509 *cert, STACK_OF(X509) *untrusted,
-              const char *address, time_t now, struct cert_result *out);
+int eval_cert(const struct eval_ctx *ctx, X509 *cert, STACK_OF(X509) *untrusted,
+              const char *address, struct cert_result *out);
 
 /* Fills out for a value that could not be decoded: CERT_UNPARSABLE with
  * why, sha256 of the raw bytes, every other field empty. 0 or -ENOMEM. */

@@ -10,10 +10,32 @@
 #include "evaluate.h"
 #include "problem.h"
 
-struct cfg;
-struct cfg_mailbox;
-struct dir_answer;
-struct pki;
+/* One certificate container gathered for a mailbox: a directory value,
+ * or the bytes of a local file. Pointers only: the gatherer owns them. */
+struct mbx_blob {
+        enum cert_source source;
+        const char *attribute;          /* directory attribute; NULL for a file */
+        const char *origin;             /* entry DN or file path, unescaped */
+        const unsigned char *data;
+        size_t len;
+        int read_error;                 /* a file that could not be read: -errno */
+};
+
+/* Everything the verdict on one mailbox depends on, gathered before
+ * mbx_evaluate() (cycle.c does it). Pointers only. */
+struct mbx_input {
+        const char *address;
+        const char *unreachable;        /* non-NULL: the directory could not be searched, why */
+        const char **entries;           /* DNs of the matching entries, unescaped */
+        size_t n_entries;
+        bool entries_truncated;         /* more entries matched than the directory returned */
+        size_t n_dropped;               /* values the directory left out (over its limits) */
+        struct mbx_blob *blobs;         /* directory values first, then local files */
+        size_t n_blobs;
+        unsigned require_usages;        /* USAGE_ bits */
+        int warn_days;
+        int critical_days;
+};
 
 struct mailbox_result {
         char *address;
@@ -28,11 +50,10 @@ struct mailbox_result {
         struct problem_list problems;
 };
 
-/* Decides mb from what the directory answered. With answer NULL the
- * directory could not be asked: the mailbox is unknown with
- * DIRECTORY_UNREACHABLE and dir_reason. 0 or -ENOMEM. */
-int mbx_evaluate(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mb,
-                 const struct dir_answer *answer, const char *dir_reason, time_t now,
+/* Decides the mailbox from in alone at ctx->now: no I/O, so it may run on
+ * any thread. With in->unreachable the mailbox is unknown with
+ * DIRECTORY_UNREACHABLE. 0 or -ENOMEM. */
+int mbx_evaluate(const struct eval_ctx *ctx, const struct mbx_input *in,
                  struct mailbox_result *out);
 
 void mailbox_result_free(struct mailbox_result *r);   /* the contents */

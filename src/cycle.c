@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* One check of many mailboxes over one directory connection.
  *
- * Evaluating the answers (decoding, path validation, CRL checks) is where
- * a cycle spends its time, and each mailbox is independent of the others:
- * so they are evaluated by a few threads at once, one mailbox at a time
- * from a shared counter. Everything they share is read-only (the
- * configuration, and the PKI, which pki_load() leaves with OpenSSL's lazy
- * caches filled); each result has its own slot, and the counts are added
- * up in order afterwards, so the result is the same as with one thread. */
+ * A cycle first gathers everything the verdicts depend on: the directory's
+ * answers and the local certificate files (each path read once). Only then
+ * are the mailboxes evaluated, by mbx_evaluate(), which does no I/O.
+ *
+ * Evaluating (decoding, path validation, CRL checks) is where a cycle
+ * spends its time, and each mailbox is independent of the others: so they
+ * are evaluated by a few threads at once, one mailbox at a time from a
+ * shared counter. Everything they share is read-only (the gathered files,
+ * the evaluation context, and the PKI, which pki_load() leaves with
+ * OpenSSL's lazy caches filled); each result has its own slot, and the
+ * counts are added up in order afterwards, so the result is the same as
+ * with one thread. */
 #include "cycle.h"
 
 #include <errno.h>
@@ -22,6 +27,7 @@
 #include "config.h"
 #include "decrypt.h"
 #include "directory.h"
+#include "util.h"
 
 /* Beyond a few threads OpenSSL's internal locks eat the gain. */
 #define CYCLE_MAX_THREADS 4
@@ -29,13 +35,13 @@
 #define CYCLE_MIN_PER_THREAD 64
 
 struct work {
-        const struct cfg *c;
-        const struct pki *pki;
+        const struct eval_ctx *ctx;
+        unsigned require_usages;
         const struct cfg_mailbox *mailboxes;
         size_t n;
         struct dir_answer *answers;     /* NULL: the directory failed */
         const char *dir_reason;
-        time_t now;
+        const struct cycle_file **files; /* per mailbox, NULL: none */
         struct mailbox_result *results;
         atomic_size_t next;             /* the next mailbox to take */
         atomic_int error;               /* the first failure; stops everyone */
@@ -47,14 +53,19 @@ static void *evaluate_some(void *arg)
         size_t i;
 
         while (atomic_load(&w->error) == 0 && (i = atomic_fetch_add(&w->next, 1)) < w->n) {
+                struct mbx_input in;
                 int expected = 0, rc;
 
-                rc = mbx_evaluate(w->c, w->pki, &w->mailboxes[i], w->answers ? &w->answers[i] : NULL,
-                                  w->dir_reason, w->now, &w->results[i]);
-                /* Reads the held key (I/O): a step after the verdict, not in it. */
+                rc = cycle_input(&w->mailboxes[i], w->require_usages,
+                                 w->answers ? &w->answers[i] : NULL, w->dir_reason, w->files[i],
+                                 &in);
                 if (rc >= 0)
-                        rc = decrypt_check(&w->mailboxes[i], w->answers ? &w->answers[i] : NULL,
-                                           &w->results[i]);
+                        rc = mbx_evaluate(w->ctx, &in, &w->results[i]);
+                /* Reads the held key (I/O, a secret): a step after the
+                 * verdict, as late and as briefly as possible. */
+                if (rc >= 0)
+                        rc = decrypt_check(&w->mailboxes[i], &in, &w->results[i]);
+                cycle_input_free(&in);
                 /* The result holds copies: the raw answer can go now, which
                  * keeps the peak memory of a large cycle down. */
                 if (w->answers)
@@ -112,20 +123,138 @@ static void tally(struct cycle_result *r, size_t n)
         r->n_mailboxes = n;
 }
 
+int cycle_read_file(const char *path, struct cycle_file *f)
+{
+        *f = (struct cycle_file){ .path = strdup(path) };
+        if (!f->path)
+                return -ENOMEM;
+        f->error = util_read_file(path, UTIL_MAX_FILE_SIZE, &f->data, &f->len);
+        return 0;
+}
+
+void cycle_file_free(struct cycle_file *f)
+{
+        if (!f)
+                return;
+        free(f->path);
+        free(f->data);
+        memset(f, 0, sizeof(*f));
+}
+
+static int by_path(const void *a, const void *b)
+{
+        const struct cfg_mailbox *const *x = a, *const *y = b;
+
+        return strcmp((*x)->certificates, (*y)->certificates);
+}
+
+/* Reads every local file the mailboxes name, each path once; files_of[i]
+ * is mailbox i's (NULL: none). *files is owned by the caller. */
+static int read_files(const struct cfg_mailbox *mailboxes, size_t n,
+                      struct cycle_file **files, size_t *n_files, const struct cycle_file **files_of)
+{
+        const struct cfg_mailbox **with = NULL;
+        size_t n_with = 0;
+        int rc = -ENOMEM;
+
+        *files = NULL;
+        *n_files = 0;
+        with = calloc(n ? n : 1, sizeof(*with));
+        if (!with)
+                goto out;
+        for (size_t i = 0; i < n; i++)
+                if (mailboxes[i].certificates)
+                        with[n_with++] = &mailboxes[i];
+        qsort(with, n_with, sizeof(*with), by_path);
+        *files = calloc(n_with ? n_with : 1, sizeof(**files));
+        if (!*files)
+                goto out;
+        for (size_t k = 0; k < n_with; k++) {
+                if (k == 0 || strcmp(with[k]->certificates, with[k - 1]->certificates) != 0) {
+                        rc = cycle_read_file(with[k]->certificates, &(*files)[*n_files]);
+                        if (rc < 0)
+                                goto out;
+                        ++*n_files;
+                }
+                files_of[with[k] - mailboxes] = &(*files)[*n_files - 1];
+        }
+        rc = 0;
+out:
+        free(with);
+        return rc;
+}
+
+int cycle_input(const struct cfg_mailbox *mb, unsigned require_usages,
+                const struct dir_answer *answer, const char *dir_reason,
+                const struct cycle_file *file, struct mbx_input *in)
+{
+        size_t n_values = file ? 1 : 0;
+
+        *in = (struct mbx_input){ .address = mb->address, .require_usages = require_usages,
+                                  .warn_days = mb->warn_days, .critical_days = mb->critical_days };
+        if (!answer || answer->error) {
+                const char *why = answer ? answer->reason : dir_reason;
+
+                in->unreachable = why ? why : "unknown reason";
+                return 0;
+        }
+        in->entries_truncated = answer->truncated;
+        for (size_t i = 0; i < answer->n_entries; i++) {
+                n_values += answer->entries[i].n_values;
+                in->n_dropped += answer->entries[i].n_dropped;
+        }
+        in->entries = calloc(answer->n_entries ? answer->n_entries : 1, sizeof(*in->entries));
+        in->blobs = calloc(n_values ? n_values : 1, sizeof(*in->blobs));
+        if (!in->entries || !in->blobs) {
+                cycle_input_free(in);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < answer->n_entries; i++) {
+                const struct dir_entry *e = &answer->entries[i];
+
+                in->entries[in->n_entries++] = e->dn;
+                for (size_t j = 0; j < e->n_values; j++)
+                        in->blobs[in->n_blobs++] = (struct mbx_blob){
+                                .source = CERT_SOURCE_DIRECTORY, .attribute = e->values[j].attribute,
+                                .origin = e->dn, .data = e->values[j].data, .len = e->values[j].len };
+        }
+        if (file)
+                in->blobs[in->n_blobs++] = (struct mbx_blob){
+                        .source = CERT_SOURCE_FILE, .origin = file->path, .data = file->data,
+                        .len = file->len, .read_error = file->error };
+        return 0;
+}
+
+void cycle_input_free(struct mbx_input *in)
+{
+        if (!in)
+                return;
+        free(in->entries);
+        free(in->blobs);
+        in->entries = NULL;
+        in->blobs = NULL;
+        in->n_entries = in->n_blobs = 0;
+}
+
 int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mailboxes,
               size_t n, time_t now, struct cycle_result *out)
 {
         struct cycle_result r = { .checked_at = now, .status = SW_OK };
+        const struct cycle_file **files_of = NULL;
         struct dir_answer *answers = NULL;
+        struct cycle_file *files = NULL;
         const char **addresses = NULL;
+        struct eval_ctx ctx;
         struct dir *d = NULL;
+        size_t n_files = 0;
         struct work w;
         int rc = -ENOMEM;
 
         r.mailboxes = calloc(n ? n : 1, sizeof(*r.mailboxes));
         answers = calloc(n ? n : 1, sizeof(*answers));
         addresses = calloc(n ? n : 1, sizeof(*addresses));
-        if (!r.mailboxes || !answers || !addresses)
+        files_of = calloc(n ? n : 1, sizeof(*files_of));
+        if (!r.mailboxes || !answers || !addresses || !files_of)
                 goto out;
         for (size_t i = 0; i < n; i++)
                 addresses[i] = mailboxes[i].address;
@@ -139,9 +268,16 @@ int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailb
         /* The connection is not needed while the answers are evaluated. */
         dir_close(d);
         d = NULL;
-        w = (struct work){ .c = c, .pki = pki, .mailboxes = mailboxes, .n = n,
+        /* Without answers the verdicts need no file. */
+        rc = r.directory_failed ? 0 : read_files(mailboxes, n, &files, &n_files, files_of);
+        if (rc < 0)
+                goto out;
+        eval_ctx_init(&ctx, pki, now);
+        w = (struct work){ .ctx = &ctx, .require_usages = c->require_usages,
+                           .mailboxes = mailboxes, .n = n,
                            .answers = r.directory_failed ? NULL : answers,
-                           .dir_reason = r.directory_reason, .now = now, .results = r.mailboxes };
+                           .dir_reason = r.directory_reason, .files = files_of,
+                           .results = r.mailboxes };
         atomic_init(&w.next, 0);
         atomic_init(&w.error, 0);
         rc = evaluate_all(&w);
@@ -157,6 +293,10 @@ out:
                 dir_answer_free(&answers[i]);
         free(answers);
         free(addresses);
+        for (size_t i = 0; i < n_files; i++)
+                cycle_file_free(&files[i]);
+        free(files);
+        free(files_of);
         if (rc < 0) {
                 cycle_result_free(&r);
                 return rc;

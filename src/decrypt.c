@@ -30,7 +30,6 @@
 #include <openssl/x509.h>
 
 #include "config.h"
-#include "directory.h"
 #include "evaluate.h"
 #include "mailbox.h"
 #include "pki.h"
@@ -337,24 +336,14 @@ static X509 *find_in(const unsigned char *data, size_t len, const char *sha256)
         return found;
 }
 
-static X509 *find_published(const struct cfg_mailbox *mb, const struct dir_answer *a,
-                            const struct cert_result *best)
+/* The best certificate among what was gathered for the verdict. */
+static X509 *find_published(const struct mbx_input *in, const struct cert_result *best)
 {
-        unsigned char *data = NULL;
-        size_t len = 0;
         X509 *x = NULL;
 
-        if (best->source == CERT_SOURCE_DIRECTORY) {
-                for (size_t i = 0; !x && i < a->n_entries; i++)
-                        for (size_t j = 0; !x && j < a->entries[i].n_values; j++)
-                                x = find_in(a->entries[i].values[j].data,
-                                            a->entries[i].values[j].len, best->sha256);
-                return x;
-        }
-        if (mb->certificates &&
-            util_read_file(mb->certificates, UTIL_MAX_FILE_SIZE, &data, &len) == 0)
-                x = find_in(data, len, best->sha256);
-        free(data);
+        for (size_t i = 0; !x && i < in->n_blobs; i++)
+                if (in->blobs[i].source == best->source && !in->blobs[i].read_error)
+                        x = find_in(in->blobs[i].data, in->blobs[i].len, best->sha256);
         return x;
 }
 
@@ -463,7 +452,7 @@ static int add(struct mailbox_result *r, enum problem_code code, enum sw_status 
         return 0;
 }
 
-int decrypt_check(const struct cfg_mailbox *mb, const struct dir_answer *answer,
+int decrypt_check(const struct cfg_mailbox *mb, const struct mbx_input *in,
                   struct mailbox_result *r)
 {
         const struct cert_result *best;
@@ -474,14 +463,14 @@ int decrypt_check(const struct cfg_mailbox *mb, const struct dir_answer *answer,
 
         /* Without a usable encryption certificate senders cannot encrypt
          * at all, which the mailbox's verdict already says. */
-        if (!mb->key || !answer || answer->error || r->best_encryption < 0 ||
+        if (!mb->key || in->unreachable || r->best_encryption < 0 ||
             (size_t)r->best_encryption >= r->n_certs)
                 return 0;
         best = &r->certs[r->best_encryption];
         path = util_sanitize(mb->key, strlen(mb->key), 1024);
         if (!path)
                 return -ENOMEM;
-        published = find_published(mb, answer, best);
+        published = find_published(in, best);
         if (!published) {
                 rc = add(r, PROBLEM_DECRYPTION_KEY_UNREADABLE, SW_UNKNOWN,
                          "decryption cannot be checked: the published encryption certificate "

@@ -284,10 +284,10 @@ static void drop_anchor_crl_errors(struct vfy_log *log, int num_untrusted, int c
 }
 
 /* Runs OpenSSL's verifier at now, recording every error in log. */
-static int run_verify(const struct pki *pki, X509 *cert, STACK_OF(X509) *untrusted, time_t now,
+static int run_verify(const struct eval_ctx *ec, X509 *cert, STACK_OF(X509) *untrusted,
                       struct vfy_log *log, STACK_OF(X509) **chain, int *num_untrusted)
 {
-        STACK_OF(X509) *inter = pki_intermediates(pki), *all = NULL, *use;
+        STACK_OF(X509) *inter = pki_intermediates(ec->pki), *all = NULL, *use;
         X509_STORE_CTX *ctx = NULL;
         int r = -ENOMEM, ok;
 
@@ -303,10 +303,10 @@ static int run_verify(const struct pki *pki, X509 *cert, STACK_OF(X509) *untrust
                 use = all;
         }
         ctx = X509_STORE_CTX_new();
-        if (!ctx || !X509_STORE_CTX_init(ctx, pki_store(pki), cert, use))
+        if (!ctx || !X509_STORE_CTX_init(ctx, pki_store(ec->pki), cert, use))
                 goto out;
-        X509_STORE_CTX_set0_crls(ctx, pki_crls(pki));
-        X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), now);
+        X509_STORE_CTX_set0_crls(ctx, ec->crls);
+        X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), ec->now);
         X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
         X509_STORE_CTX_set_app_data(ctx, log);
         ERR_clear_error();
@@ -969,9 +969,16 @@ out:
 
 /* ---- the entry points ---- */
 
-int eval_cert(const struct pki *pki, X509 *cert, STACK_OF(X509) *untrusted,
-              const char *address, time_t now, struct cert_result *out)
+void eval_ctx_init(struct eval_ctx *ctx, const struct pki *pki, time_t now)
 {
+        *ctx = (struct eval_ctx){ .pki = pki, .now = now, .crls = pki_crls(pki) };
+}
+
+int eval_cert(const struct eval_ctx *ctx, X509 *cert, STACK_OF(X509) *untrusted,
+              const char *address, struct cert_result *out)
+{
+        const struct pki *pki = ctx->pki;
+        time_t now = ctx->now;
         struct vfy_log log = { .n = 0 };
         STACK_OF(X509) *chain = NULL;
         struct key_facts k;
@@ -984,7 +991,7 @@ int eval_cert(const struct pki *pki, X509 *cert, STACK_OF(X509) *untrusted,
         if (r < 0)
                 goto out;
         key_facts(cert, out, &k);
-        r = run_verify(pki, cert, untrusted, now, &log, &chain, &num_untrusted);
+        r = run_verify(ctx, cert, untrusted, &log, &chain, &num_untrusted);
         if (r < 0)
                 goto out;
         r = times_ok ? check_validity(now, out) : 0;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* The readiness verdict on one mailbox: every certificate the directory
  * publishes (and the local files add) is evaluated, the best one per
- * required usage decides, and the others only count as stale. */
+ * required usage decides, and the others only count as stale. Everything
+ * comes in gathered (struct mbx_input): nothing here reads or asks. */
 #include "mailbox.h"
 
 #include <errno.h>
@@ -9,8 +10,6 @@
 #include <string.h>
 #include <openssl/x509v3.h>
 
-#include "config.h"
-#include "directory.h"
 #include "pki.h"
 #include "util.h"
 
@@ -44,21 +43,19 @@ static char *sanitize_dn(const char *dn)
         return util_sanitize_dn(dn, strlen(dn), NAME_MAX_LEN);
 }
 
-static int set_origin(struct cert_result *cr, enum cert_source source, const char *attribute,
-                      const char *origin)
+static int set_origin(struct cert_result *cr, const struct mbx_blob *b)
 {
-        cr->source = source;
-        cr->attribute = util_strdup0(attribute);
-        cr->origin = sanitize_dn(origin);
-        return (attribute && !cr->attribute) || !cr->origin ? -ENOMEM : 0;
+        cr->source = b->source;
+        cr->attribute = util_strdup0(b->attribute);
+        cr->origin = sanitize_dn(b->origin ? b->origin : "");
+        return (b->attribute && !cr->attribute) || !cr->origin ? -ENOMEM : 0;
 }
 
 /* A container may carry several end-entity certificates (an encryption
  * and a signature certificate in one PKCS#7): each one that is not a CA
  * is a subject, every CA certificate only helps to build paths. */
-static int add_container(struct mailbox_result *r, const struct pki *pki, const char *address,
-                         time_t now, STACK_OF(X509) *certs, enum cert_source source,
-                         const char *attribute, const char *origin)
+static int add_container(struct mailbox_result *r, const struct eval_ctx *ctx,
+                         STACK_OF(X509) *certs, const struct mbx_blob *b)
 {
         STACK_OF(X509) *untrusted = NULL;
         bool any_subject = false;
@@ -87,9 +84,9 @@ static int add_container(struct mailbox_result *r, const struct pki *pki, const 
                 if (rc < 0)
                         goto out;
                 r->n_certs++;
-                rc = eval_cert(pki, x, untrusted, address, now, cr);
+                rc = eval_cert(ctx, x, untrusted, r->address, cr);
                 if (rc >= 0)
-                        rc = set_origin(cr, source, attribute, origin);
+                        rc = set_origin(cr, b);
                 if (rc < 0)
                         goto out;
                 if (already_have(r, before, cr->sha256)) {
@@ -104,8 +101,7 @@ out:
 }
 
 static int add_unparsable(struct mailbox_result *r, const unsigned char *data, size_t len,
-                          const char *why, enum cert_source source, const char *attribute,
-                          const char *origin)
+                          const char *why, const struct mbx_blob *b)
 {
         struct cert_result *cr;
         int rc = push_cert(r, &cr);
@@ -116,51 +112,40 @@ static int add_unparsable(struct mailbox_result *r, const unsigned char *data, s
         rc = eval_unparsable(data, len, why, cr);
         if (rc < 0)
                 return rc;
-        return set_origin(cr, source, attribute, origin);
+        return set_origin(cr, b);
+}
+
+/* A local file that could not be read is a problem of this mailbox only. */
+static int add_unread(struct mailbox_result *r, const struct mbx_blob *b)
+{
+        char *why = NULL, buf[128];
+        int rc;
+
+        if (asprintf(&why, "cannot read the file: %s",
+                     b->read_error == -EFBIG ? "larger than 10 MiB"
+                     /* strerror_r: mailboxes are evaluated on threads */
+                     : strerror_r(-b->read_error, buf, sizeof(buf))) < 0)
+                return -ENOMEM;
+        rc = add_unparsable(r, (const unsigned char *)"", 0, why, b);
+        free(why);
+        return rc;
 }
 
 /* One directory value or file: whatever certificates it holds, or an
  * unparsable value with the hash of its bytes. */
-static int add_blob(struct mailbox_result *r, const struct pki *pki, const char *address,
-                    time_t now, const unsigned char *data, size_t len, enum cert_source source,
-                    const char *attribute, const char *origin)
+static int add_blob(struct mailbox_result *r, const struct eval_ctx *ctx, const struct mbx_blob *b)
 {
         STACK_OF(X509) *certs = NULL;
         char *why = NULL;
         int rc;
 
-        if (pki_decode(data, len, &certs, &why) < 0)
-                rc = add_unparsable(r, data, len, why ? why : "not a certificate", source,
-                                    attribute, origin);
+        if (b->read_error < 0)
+                return add_unread(r, b);
+        if (pki_decode(b->data, b->len, &certs, &why) < 0)
+                rc = add_unparsable(r, b->data, b->len, why ? why : "not a certificate", b);
         else
-                rc = add_container(r, pki, address, now, certs, source, attribute, origin);
+                rc = add_container(r, ctx, certs, b);
         sk_X509_pop_free(certs, X509_free);
-        free(why);
-        return rc;
-}
-
-/* A local file that cannot be read is a problem of this mailbox only. */
-static int add_file(struct mailbox_result *r, const struct pki *pki, const char *address,
-                    time_t now, const char *path)
-{
-        unsigned char *data = NULL;
-        char *why = NULL, buf[128];
-        size_t len = 0;
-        int rc;
-
-        rc = util_read_file(path, UTIL_MAX_FILE_SIZE, &data, &len);
-        if (rc >= 0) {
-                rc = add_blob(r, pki, address, now, data, len, CERT_SOURCE_FILE, NULL, path);
-        } else if (asprintf(&why, "cannot read the file: %s",
-                            rc == -EFBIG ? "larger than 10 MiB"
-                                         /* strerror_r: mailboxes are evaluated on threads */
-                                         : strerror_r(-rc, buf, sizeof(buf))) < 0) {
-                rc = -ENOMEM;
-        } else {
-                rc = add_unparsable(r, (const unsigned char *)"", 0, why, CERT_SOURCE_FILE, NULL,
-                                    path);
-        }
-        free(data);
         free(why);
         return rc;
 }
@@ -236,7 +221,7 @@ static int add_missing(struct mailbox_result *r, unsigned usage, size_t dropped)
         return 0;
 }
 
-static int add_expiring(struct mailbox_result *r, const struct cfg_mailbox *mb, unsigned usage,
+static int add_expiring(struct mailbox_result *r, const struct mbx_input *in, unsigned usage,
                         int best)
 {
         const struct cert_result *c = &r->certs[best];
@@ -244,9 +229,9 @@ static int add_expiring(struct mailbox_result *r, const struct cfg_mailbox *mb, 
         struct problem *p;
         char date[11];
 
-        if (c->days_left <= mb->critical_days)
+        if (c->days_left <= in->critical_days)
                 level = SW_CRITICAL;
-        else if (c->days_left <= mb->warn_days)
+        else if (c->days_left <= in->warn_days)
                 level = SW_WARNING;
         else
                 return 0;
@@ -304,12 +289,10 @@ static int add_stale(struct mailbox_result *r, int index)
         return 0;
 }
 
-static int decide(struct mailbox_result *r, const struct cfg *c, const struct cfg_mailbox *mb,
-                  const struct dir_answer *a)
+static int decide(struct mailbox_result *r, const struct mbx_input *in)
 {
         static const unsigned usages[] = { USAGE_ENCRYPTION, USAGE_SIGNATURE };
         bool any_usable = false;
-        size_t dropped = 0;
         int rc;
 
         if (r->n_entries == 0) {
@@ -324,8 +307,6 @@ static int decide(struct mailbox_result *r, const struct cfg *c, const struct cf
                          r->entries_truncated ? "more than " : "", r->n_entries, r->entries[0],
                          r->entries[1], r->n_entries > 2 || r->entries_truncated ? " and more" : ""))
                 return -ENOMEM;
-        for (size_t i = 0; i < a->n_entries; i++)
-                dropped += a->entries[i].n_dropped;
         r->best_encryption = best_for(r, USAGE_ENCRYPTION);
         r->best_signature = best_for(r, USAGE_SIGNATURE);
         for (size_t i = 0; i < r->n_certs; i++)
@@ -334,16 +315,16 @@ static int decide(struct mailbox_result *r, const struct cfg *c, const struct cf
                 unsigned usage = usages[k];
                 int best = usage == USAGE_ENCRYPTION ? r->best_encryption : r->best_signature;
 
-                if (!(c->require_usages & usage))
+                if (!(in->require_usages & usage))
                         continue;
-                rc = best < 0 ? add_missing(r, usage, dropped)
-                              : add_expiring(r, mb, usage, best);
+                rc = best < 0 ? add_missing(r, usage, in->n_dropped)
+                              : add_expiring(r, in, usage, best);
                 if (rc < 0)
                         return rc;
         }
         for (size_t i = 0; i < r->n_certs; i++) {
-                bool enc = (int)i == r->best_encryption && (c->require_usages & USAGE_ENCRYPTION);
-                bool sig = (int)i == r->best_signature && (c->require_usages & USAGE_SIGNATURE);
+                bool enc = (int)i == r->best_encryption && (in->require_usages & USAGE_ENCRYPTION);
+                bool sig = (int)i == r->best_signature && (in->require_usages & USAGE_SIGNATURE);
 
                 if (enc || sig)
                         rc = add_best_warnings(r, (int)i, enc && sig ? 0
@@ -358,19 +339,16 @@ static int decide(struct mailbox_result *r, const struct cfg *c, const struct cf
         return 0;
 }
 
-static int copy_entries(struct mailbox_result *r, const struct dir_answer *a)
+static int copy_entries(struct mailbox_result *r, const struct mbx_input *in)
 {
-        /* The directory held back entries beyond its limit. */
-        r->entries_truncated = a->truncated;
-        if (a->n_entries == 0)
+        r->entries_truncated = in->entries_truncated;
+        if (in->n_entries == 0)
                 return 0;
-        r->entries = calloc(a->n_entries, sizeof(*r->entries));
+        r->entries = calloc(in->n_entries, sizeof(*r->entries));
         if (!r->entries)
                 return -ENOMEM;
-        for (size_t i = 0; i < a->n_entries; i++) {
-                const char *dn = a->entries[i].dn ? a->entries[i].dn : "";
-
-                r->entries[i] = sanitize_dn(dn);
+        for (size_t i = 0; i < in->n_entries; i++) {
+                r->entries[i] = sanitize_dn(in->entries[i] ? in->entries[i] : "");
                 if (!r->entries[i])
                         return -ENOMEM;
                 r->n_entries++;
@@ -378,39 +356,28 @@ static int copy_entries(struct mailbox_result *r, const struct dir_answer *a)
         return 0;
 }
 
-int mbx_evaluate(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mb,
-                 const struct dir_answer *answer, const char *dir_reason, time_t now,
+int mbx_evaluate(const struct eval_ctx *ctx, const struct mbx_input *in,
                  struct mailbox_result *out)
 {
         struct mailbox_result r = { .best_encryption = -1, .best_signature = -1 };
         int rc = -ENOMEM;
 
-        r.address = strdup(mb->address);
+        r.address = strdup(in->address);
         if (!r.address)
                 goto out;
-        if (!answer || answer->error) {
-                const char *why = answer ? answer->reason : dir_reason;
-
+        if (in->unreachable) {
                 if (!problem_add(&r.problems, PROBLEM_DIRECTORY_UNREACHABLE, SW_UNKNOWN,
-                                 "the directory could not be searched: %s",
-                                 why ? why : "unknown reason"))
+                                 "the directory could not be searched: %s", in->unreachable))
                         goto out;
                 r.status = SW_UNKNOWN;
                 rc = 0;
                 goto out;
         }
-        rc = copy_entries(&r, answer);
-        for (size_t i = 0; rc >= 0 && i < answer->n_entries; i++)
-                for (size_t j = 0; rc >= 0 && j < answer->entries[i].n_values; j++)
-                        rc = add_blob(&r, pki, mb->address, now,
-                                      answer->entries[i].values[j].data,
-                                      answer->entries[i].values[j].len, CERT_SOURCE_DIRECTORY,
-                                      answer->entries[i].values[j].attribute,
-                                      answer->entries[i].dn);
-        if (rc >= 0 && mb->certificates)
-                rc = add_file(&r, pki, mb->address, now, mb->certificates);
+        rc = copy_entries(&r, in);
+        for (size_t i = 0; rc >= 0 && i < in->n_blobs; i++)
+                rc = add_blob(&r, ctx, &in->blobs[i]);
         if (rc >= 0)
-                rc = decide(&r, c, mb, answer);
+                rc = decide(&r, in);
         if (rc < 0)
                 goto out;
         r.status = problem_list_worst(&r.problems);

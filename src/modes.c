@@ -132,8 +132,10 @@ static int evaluate_file(const struct mode_options *o, const struct cfg *c, cons
         } else {
                 STACK_OF(X509) *rest = sk_X509_dup(certs);
                 X509 *subject = rest ? sk_X509_shift(rest) : NULL;
+                struct eval_ctx ctx;
 
-                rc = subject ? eval_cert(pki, subject, rest, o->mailbox, now, r) : -ENOMEM;
+                eval_ctx_init(&ctx, pki, now);
+                rc = subject ? eval_cert(&ctx, subject, rest, o->mailbox, r) : -ENOMEM;
                 sk_X509_free(rest);
                 if (rc >= 0)
                         rc = add_expiry(r, mb ? mb->warn_days : c->service.warn_days,

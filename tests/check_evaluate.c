@@ -134,6 +134,16 @@ static struct pki *load(struct opts o)
         return p;
 }
 
+/* eval_cert() in a context of p at t. */
+static int eval_at(const struct pki *p, X509 *x, STACK_OF(X509) *untrusted, const char *address,
+                   time_t t, struct cert_result *res)
+{
+        struct eval_ctx ctx;
+
+        eval_ctx_init(&ctx, p, t);
+        return eval_cert(&ctx, x, untrusted, address, res);
+}
+
 /* Evaluates base/name.pem (its first certificate; the rest untrusted). */
 static void eval_in(struct pki *p, const char *base, const char *file, const char *address,
                     struct cert_result *res)
@@ -142,7 +152,7 @@ static void eval_in(struct pki *p, const char *base, const char *file, const cha
         STACK_OF(X509) *certs = NULL;
 
         ck_assert_msg(pki_read_file(path, &certs, &why) == 0, "%s: %s", path, why);
-        ck_assert_int_eq(eval_cert(p, sk_X509_value(certs, 0), certs, address, time(NULL), res), 0);
+        ck_assert_int_eq(eval_at(p, sk_X509_value(certs, 0), certs, address, time(NULL), res), 0);
         sk_X509_pop_free(certs, X509_free);
         free(path);
 }
@@ -740,7 +750,7 @@ START_TEST(escaping)
         ck_assert(X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, X509V3_ADD_DEFAULT));
         ck_assert(X509_sign(x, key, EVP_sha256()));
 
-        ck_assert_int_eq(eval_cert(p, x, NULL, "evil@x.example", time(NULL), &r), 0);
+        ck_assert_int_eq(eval_at(p, x, NULL, "evil@x.example", time(NULL), &r), 0);
         EXPECT(&r, "CERT_UNTRUSTED", "CERT_ADDRESS_MISMATCH");
         /* OpenSSL's RFC 2253 escape of ESC stays: the subject is still a DN */
         ck_assert_str_eq(r.subject, "CN=Evil\\1B[31m\xc3\xa4");
@@ -780,8 +790,8 @@ START_TEST(decode_formats)
                 ck_assert_str_eq(subj, "/C=DE/O=Test/CN=good");
                 OPENSSL_free(subj);
                 /* the rest are untrusted intermediates: enough without configured ones */
-                ck_assert_int_eq(eval_cert(noint, sk_X509_value(certs, 0), certs, "good@test.example",
-                                           time(NULL), &r), 0);
+                ck_assert_int_eq(eval_at(noint, sk_X509_value(certs, 0), certs, "good@test.example",
+                                         time(NULL), &r), 0);
                 if (counts[i] == 2)
                         EXPECT_NONE(&r);
                 else
@@ -889,8 +899,8 @@ START_TEST(mutations_evaluate_safely)
                         m[(size_t)random() % len] ^= (unsigned char)(1 + random() % 255);
                 if (pki_decode(m, len, &certs, &why) == 0) {
                         decoded++;
-                        ck_assert_int_eq(eval_cert(p, sk_X509_value(certs, 0), certs,
-                                                   "good@test.example", time(NULL), &r), 0);
+                        ck_assert_int_eq(eval_at(p, sk_X509_value(certs, 0), certs,
+                                                 "good@test.example", time(NULL), &r), 0);
                         cert_result_free(&r);
                         sk_X509_pop_free(certs, X509_free);
                 } else {

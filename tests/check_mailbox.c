@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "cycle.h"
 #include "directory.h"
 #include "mailbox.h"
 #include "pki.h"
@@ -134,6 +136,24 @@ static void make_answer(struct dir_answer *a, const struct spec *specs, size_t n
         }
 }
 
+/* Gathers as cycle_run() does (the local file read here), then evaluates. */
+static void evaluate(const struct cfg *c, const struct cfg_mailbox *mb, const struct dir_answer *a,
+                     const char *dir_reason, struct mailbox_result *r)
+{
+        struct cycle_file file = { 0 };
+        struct mbx_input in;
+        struct eval_ctx ctx;
+
+        if (mb->certificates)
+                ck_assert_int_eq(cycle_read_file(mb->certificates, &file), 0);
+        ck_assert_int_eq(cycle_input(mb, c->require_usages, a, dir_reason,
+                                     mb->certificates ? &file : NULL, &in), 0);
+        eval_ctx_init(&ctx, pki, now);
+        ck_assert_int_eq(mbx_evaluate(&ctx, &in, r), 0);
+        cycle_input_free(&in);
+        cycle_file_free(&file);
+}
+
 static void check_one(const struct cfg *c, const char *address, const struct spec *specs, size_t n,
                       struct mailbox_result *r)
 {
@@ -142,7 +162,7 @@ static void check_one(const struct cfg *c, const char *address, const struct spe
         struct dir_answer a;
 
         make_answer(&a, specs, n);
-        ck_assert_int_eq(mbx_evaluate(c, pki, mb ? mb : &adhoc, &a, NULL, now, r), 0);
+        evaluate(c, mb ? mb : &adhoc, &a, NULL, r);
         dir_answer_free(&a);
 }
 
@@ -389,6 +409,39 @@ START_TEST(local_file_problems)
 }
 END_TEST
 
+/* The evaluation works on what was gathered: a local file removed after
+ * it was read is still evaluated from its bytes, nothing is read again. */
+START_TEST(evaluation_does_no_io)
+{
+        struct cfg_mailbox mb = { .address = (char *)"local@lra.example", .warn_days = 30,
+                                  .critical_days = 7 };
+        struct cycle_file file;
+        struct mbx_input in;
+        struct eval_ctx ctx;
+        struct mailbox_result r;
+        struct dir_answer a;
+        char *path = tl_path(tmp, "gathered.pem");
+
+        ck_assert_int_eq(tl_sh("cp '%s/local-sig.pem' '%s'", pkidir, path), 0);
+        make_answer(&a, SPEC1("cn=L,o=Test,c=DE", "local-enc"), 1);
+        ck_assert_int_eq(cycle_read_file(path, &file), 0);
+        ck_assert_int_eq(cycle_input(&mb, cfg->require_usages, &a, NULL, &file, &in), 0);
+        ck_assert_int_eq(unlink(path), 0);
+        eval_ctx_init(&ctx, pki, now);
+        ck_assert_int_eq(mbx_evaluate(&ctx, &in, &r), 0);
+        assert_only(&r, 0);
+        ck_assert_int_eq(r.n_certs, 2);
+        ck_assert_int_eq(r.certs[1].source, CERT_SOURCE_FILE);
+        ck_assert(r.certs[1].parsed);
+        ck_assert_int_eq(r.best_signature, 1);
+        mailbox_result_free(&r);
+        cycle_input_free(&in);
+        cycle_file_free(&file);
+        dir_answer_free(&a);
+        free(path);
+}
+END_TEST
+
 START_TEST(warnings_of_the_best)
 {
         struct mailbox_result r;
@@ -421,13 +474,13 @@ START_TEST(directory_failures)
         struct dir_answer failed = { .error = -EIO, .reason = (char *)"size limit exceeded" };
         struct mailbox_result r;
 
-        ck_assert_int_eq(mbx_evaluate(cfg, pki, mb, NULL, "ldap://x: timed out", now, &r), 0);
+        evaluate(cfg, mb, NULL, "ldap://x: timed out", &r);
         assert_only(&r, 1);
         ck_assert_int_eq(r.problems.items[0].code, PROBLEM_DIRECTORY_UNREACHABLE);
         ck_assert_int_eq(r.status, SW_UNKNOWN);
         ck_assert_ptr_nonnull(strstr(r.problems.items[0].message, "timed out"));
         mailbox_result_free(&r);
-        ck_assert_int_eq(mbx_evaluate(cfg, pki, mb, &failed, NULL, now, &r), 0);
+        evaluate(cfg, mb, &failed, NULL, &r);
         ck_assert_int_eq(r.status, SW_UNKNOWN);
         ck_assert_ptr_nonnull(strstr(r.problems.items[0].message, "size limit"));
         mailbox_result_free(&r);
@@ -467,6 +520,7 @@ int main(void)
         tcase_add_test(tc, garbage_values);
         tcase_add_test(tc, pkcs7_with_two_certificates);
         tcase_add_test(tc, local_certificates);
+        tcase_add_test(tc, evaluation_does_no_io);
         tcase_add_test(tc, local_file_problems);
         tcase_add_test(tc, warnings_of_the_best);
         tcase_add_test(tc, directory_failures);

@@ -99,6 +99,7 @@ static bool run_case(const struct pkits_case *c, const char *tmp, int index, tim
         struct cert_result res;
         STACK_OF(X509) *certs = NULL;
         struct pki *pki = NULL;
+        struct eval_ctx ctx;
         char **crl_names, *err = NULL, *why = NULL, *ee;
         size_t n_crl_names;
         bool valid;
@@ -117,7 +118,8 @@ static bool run_case(const struct pkits_case *c, const char *tmp, int index, tim
         ck_assert_msg(pki_load(&s, &pki, &err) == 0, "%s: pki_load: %s", c->fields[0], err);
         ee = data_path("certs", c->fields[8], "crt");
         ck_assert_msg(pki_read_file(ee, &certs, &why) == 0, "%s: %s", c->fields[0], why);
-        ck_assert_int_eq(eval_cert(pki, sk_X509_value(certs, 0), certs, NULL, at, &res), 0);
+        eval_ctx_init(&ctx, pki, at);
+        ck_assert_int_eq(eval_cert(&ctx, sk_X509_value(certs, 0), certs, NULL, &res), 0);
         valid = res.path_valid;
         if (valid != (strcmp(c->fields[2], "valid") == 0))
                 fprintf(stderr, "PKITS %s (%s): expected %s, got path_error %s\n", c->fields[0],

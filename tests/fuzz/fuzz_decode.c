@@ -47,12 +47,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         STACK_OF(X509) *certs = NULL;
         struct cert_result r;
+        struct eval_ctx ctx;
         char *why = NULL;
 
         if (!pki)
                 setup();
+        eval_ctx_init(&ctx, pki, 1700000000);
         if (pki_decode(data, size, &certs, &why) == 0) {
-                if (eval_cert(pki, sk_X509_value(certs, 0), certs, "a@b.example", 1700000000, &r) == 0)
+                if (eval_cert(&ctx, sk_X509_value(certs, 0), certs, "a@b.example", &r) == 0)
                         cert_result_free(&r);
         } else if (eval_unparsable(data, size, why ? why : "?", &r) == 0) {
                 cert_result_free(&r);
