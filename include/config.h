@@ -21,6 +21,7 @@ struct cfg_service {
         int critical_days;              /* default 7, not above warn_days */
         uint64_t realert_usec;          /* default 24h */
         char *mailbox_list;             /* NULL when unset */
+        char *metrics_file;             /* Prometheus textfile; NULL when unset */
 };
 
 struct cfg_pki {

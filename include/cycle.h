@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "mailbox.h"
@@ -28,6 +29,7 @@ struct cycle_file {
 
 struct cycle_result {
         time_t checked_at;
+        uint64_t duration_usec;                 /* wall time the check took */
         enum sw_status status;                  /* overall */
         unsigned counts[SW_STATUS_COUNT];       /* mailboxes per status */
         bool directory_failed;                  /* no answer from the directory at all */

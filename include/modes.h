@@ -11,9 +11,16 @@
 #define EXIT_USAGE 64
 #define EXIT_CONFIG 78
 
+/* --format; --json is FORMAT_JSON. */
+enum mode_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_PROMETHEUS, FORMAT_PLUGIN };
+
+/* FORMAT_ for "text", "json", "prometheus" or "plugin"; -1 otherwise. */
+int mode_format_from_name(const char *name);
+
 struct mode_options {
         const char *config_path;        /* never NULL */
-        bool json;
+        enum mode_format format;
+        bool has_format;                /* --format or --json given */
         bool has_at;
         time_t at;                      /* with has_at: the evaluation time */
         const char *cert_file;          /* --check-cert FILE */

@@ -76,6 +76,8 @@ struct problem *problem_add(struct problem_list *l, enum problem_code code,
         __attribute__((format(printf, 4, 5)));
 bool problem_list_has(const struct problem_list *l, enum problem_code code);
 enum sw_status problem_list_worst(const struct problem_list *l);
+/* The problem to name first: the worst, the first of equals; NULL for none. */
+const struct problem *problem_list_main(const struct problem_list *l);
 void problem_list_free(struct problem_list *l);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #define USEC_PER_SEC UINT64_C(1000000)
@@ -53,6 +54,12 @@ bool util_address_equal(const char *a, const char *b);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void util_hex(const unsigned char *p, size_t n, char *out);
+
+/* Replaces path with len bytes of data, atomically: a temporary file
+ * "path.XXXXXX" in the same directory (mode mode), synced, renamed over
+ * path, and the directory synced. On failure path is untouched and the
+ * temporary file removed. 0 or -errno. */
+int util_replace_file(const char *path, const void *data, size_t len, mode_t mode);
 
 /* strdup that aborts on OOM is not used: callers handle NULL. */
 char *util_strdup0(const char *s); /* NULL stays NULL */

@@ -330,6 +330,26 @@ static int parse_path(struct loader *l, const struct key *k, const char *v, void
         return 0;
 }
 
+/* Written by the service after every check; its directory need not exist
+ * yet (systemd makes RuntimeDirectory= only when the service starts). */
+static int parse_metrics_file(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        struct stat st;
+        char *p;
+
+        if (v[strlen(v) - 1] == '/')
+                return bad_value(l, k, v, "names a directory, not a file");
+        p = resolve(l, v);
+        if (!p)
+                return -ENOMEM;
+        if (stat(p, &st) == 0 && !S_ISREG(st.st_mode)) {
+                free(p);
+                return bad_value(l, k, v, "exists and is not a regular file");
+        }
+        set_string(field, p);
+        return 0;
+}
+
 /* The file (or, with dir_ok, directory) must exist; its contents are the
  * business of whoever reads it. */
 static int check_exists(struct loader *l, const struct key *k, const char *v, const char *path,
@@ -630,6 +650,7 @@ static const struct key service_keys[] = {
         { "critical_days", parse_int, SVC(critical_days), 0, DAYS_MAX, false },
         { "realert", parse_duration, SVC(realert_usec), 10, 30 * 86400, false },
         { "mailbox_list", parse_path, SVC(mailbox_list), 0, 0, false },
+        { "metrics_file", parse_metrics_file, SVC(metrics_file), 0, 0, false },
 };
 
 static const struct key pki_keys[] = {
@@ -1384,6 +1405,7 @@ void cfg_free(struct cfg *c)
                 return;
         free(c->path);
         free(c->service.mailbox_list);
+        free(c->service.metrics_file);
         for (size_t i = 0; i < CFG_PKI_PATH_KEYS; i++)
                 free(c->pki.origin[i]);
         free(c->pki.trust_anchors);

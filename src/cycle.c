@@ -22,6 +22,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -246,10 +247,12 @@ int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailb
         const char **addresses = NULL;
         struct eval_ctx ctx;
         struct dir *d = NULL;
+        struct timespec t0, t1;
         size_t n_files = 0;
         struct work w;
         int rc = -ENOMEM;
 
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         r.mailboxes = calloc(n ? n : 1, sizeof(*r.mailboxes));
         answers = calloc(n ? n : 1, sizeof(*answers));
         addresses = calloc(n ? n : 1, sizeof(*addresses));
@@ -287,6 +290,9 @@ int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailb
                 goto out;
         }
         tally(&r, n);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        r.duration_usec = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000u +
+                          (uint64_t)(t1.tv_nsec / 1000) - (uint64_t)(t0.tv_nsec / 1000);
 out:
         dir_close(d);
         for (size_t i = 0; answers && i < n; i++)

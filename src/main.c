@@ -14,13 +14,16 @@ static void usage(FILE *f)
 {
         fputs("Usage:\n"
               "  smimewatch [-c FILE]                  run as a service (foreground)\n"
-              "  smimewatch --verify [ADDRESS...] [-c FILE] [--json] [--at TIME]\n"
-              "  smimewatch --check-cert FILE [--mailbox ADDRESS] [-c FILE] [--json] [--at TIME]\n"
+              "  smimewatch --verify [ADDRESS...] [-c FILE] [--format FORMAT] [--at TIME]\n"
+              "  smimewatch --check-cert FILE [--mailbox ADDRESS] [-c FILE] [--format FORMAT]\n"
+              "             [--at TIME]\n"
               "  smimewatch --check-config [-c FILE]\n"
               "  smimewatch --help | --version\n"
               "\n"
               "  -c, --config FILE   configuration (default " CFG_DEFAULT_PATH ")\n"
-              "      --json          print the JSON document instead of the report\n"
+              "      --format FORMAT text (the report, default), json, prometheus or plugin\n"
+              "                      (the last two with --verify only)\n"
+              "      --json          the same as --format json\n"
               "      --at TIME       evaluate as of TIME (YYYY-MM-DD or RFC 3339)\n"
               "\n"
               "Exit status of --verify and --check-cert: 0 ok, 1 warning, 2 critical,\n"
@@ -57,7 +60,7 @@ enum mode { MODE_SERVICE, MODE_VERIFY, MODE_CHECK_CERT, MODE_CHECK_CONFIG };
 
 int main(int argc, char **argv)
 {
-        enum { OPT_VERIFY = 256, OPT_CHECK_CERT, OPT_CHECK_CONFIG, OPT_MAILBOX, OPT_JSON, OPT_AT };
+        enum { OPT_VERIFY = 256, OPT_CHECK_CERT, OPT_CHECK_CONFIG, OPT_MAILBOX, OPT_JSON, OPT_FORMAT, OPT_AT };
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "verify", no_argument, NULL, OPT_VERIFY },
@@ -65,6 +68,7 @@ int main(int argc, char **argv)
                 { "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
                 { "mailbox", required_argument, NULL, OPT_MAILBOX },
                 { "json", no_argument, NULL, OPT_JSON },
+                { "format", required_argument, NULL, OPT_FORMAT },
                 { "at", required_argument, NULL, OPT_AT },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -72,7 +76,7 @@ int main(int argc, char **argv)
         };
         struct mode_options o = { .config_path = CFG_DEFAULT_PATH };
         enum mode mode = MODE_SERVICE;
-        int nmodes = 0, c;
+        int nmodes = 0, c, f;
 
         opterr = 0;
         while ((c = getopt_long(argc, argv, ":c:hV", options, NULL)) != -1) {
@@ -86,7 +90,17 @@ int main(int argc, char **argv)
                                 return usage_error("malformed address", optarg);
                         o.mailbox = optarg;
                         break;
-                case OPT_JSON: o.json = true; break;
+                case OPT_JSON:
+                case OPT_FORMAT:
+                        f = c == OPT_JSON ? FORMAT_JSON : mode_format_from_name(optarg);
+                        if (f < 0)
+                                return usage_error("--format wants text, json, prometheus or "
+                                                   "plugin, not", optarg);
+                        if (o.has_format && o.format != (enum mode_format)f)
+                                return usage_error("choose one output format", NULL);
+                        o.format = (enum mode_format)f;
+                        o.has_format = true;
+                        break;
                 case OPT_AT:
                         if (util_parse_time(optarg, &o.at) < 0)
                                 return usage_error("--at wants YYYY-MM-DD or an RFC 3339 time, not", optarg);
@@ -102,8 +116,11 @@ int main(int argc, char **argv)
                 return usage_error("choose one of --verify, --check-cert and --check-config", NULL);
         if (o.mailbox && mode != MODE_CHECK_CERT)
                 return usage_error("--mailbox goes with --check-cert", NULL);
-        if ((o.json || o.has_at) && mode != MODE_VERIFY && mode != MODE_CHECK_CERT)
-                return usage_error("--json and --at go with --verify or --check-cert", NULL);
+        if ((o.has_format || o.has_at) && mode != MODE_VERIFY && mode != MODE_CHECK_CERT)
+                return usage_error("--format, --json and --at go with --verify or --check-cert",
+                                   NULL);
+        if (mode == MODE_CHECK_CERT && o.format != FORMAT_TEXT && o.format != FORMAT_JSON)
+                return usage_error("--check-cert prints --format text or json", NULL);
         if (optind < argc && mode != MODE_VERIFY)
                 return usage_error("unexpected argument", argv[optind]);
         for (int i = optind; i < argc; i++)

@@ -12,7 +12,9 @@
 #include "cycle.h"
 #include "evaluate.h"
 #include "load.h"
+#include "metrics.h"
 #include "pki.h"
+#include "plugin.h"
 #include "report.h"
 #include "util.h"
 
@@ -30,6 +32,16 @@ static int load(const struct mode_options *o, enum cfg_need need, struct cfg **r
                 return EXIT_CONFIG;
         }
         return 0;
+}
+
+int mode_format_from_name(const char *name)
+{
+        static const char *const names[] = { "text", "json", "prometheus", "plugin" };
+
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                if (strcmp(name, names[i]) == 0)
+                        return (int)i;
+        return -1;
 }
 
 static bool use_color(void)
@@ -170,7 +182,7 @@ int mode_check_cert(const struct mode_options *o)
         if (rc != 0)
                 goto out;
         status = problem_list_worst(&r.problems);
-        if (o->json)
+        if (o->format == FORMAT_JSON)
                 rc = report_check_cert_json(stdout, &r, o->mailbox, now, status);
         else
                 rc = report_check_cert_text(stdout, &r, o->mailbox, now, status, use_color());
@@ -241,10 +253,14 @@ int mode_verify(const struct mode_options *o)
                 rc = SW_UNKNOWN;
                 goto out;
         }
-        if (o->json)
-                rc = report_verify_json(stdout, &result);
-        else
-                rc = report_verify_text(stdout, &result, use_color());
+        switch (o->format) {
+        case FORMAT_JSON: rc = report_verify_json(stdout, &result); break;
+        case FORMAT_PROMETHEUS: rc = metrics_write(stdout, &result); break;
+        case FORMAT_PLUGIN:
+                rc = plugin_write(stdout, &result, c->service.warn_days, c->service.critical_days);
+                break;
+        case FORMAT_TEXT: rc = report_verify_text(stdout, &result, use_color()); break;
+        }
         rc = output_done(rc, result.status);
 out:
         cycle_result_free(&result);

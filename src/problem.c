@@ -119,6 +119,19 @@ enum sw_status problem_list_worst(const struct problem_list *l)
         return s;
 }
 
+const struct problem *problem_list_main(const struct problem_list *l)
+{
+        const struct problem *best = NULL;
+
+        for (size_t i = 0; i < l->n; i++) {
+                const struct problem *p = &l->items[i];
+
+                if (!best || sw_status_worse(best->level, p->level) != best->level)
+                        best = p;
+        }
+        return best;
+}
+
 void problem_list_free(struct problem_list *l)
 {
         if (!l)

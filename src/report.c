@@ -747,20 +747,6 @@ static char *usage_cell(const struct mailbox_result *m, unsigned usage)
         return asprintf(&o, "expires in %ld d", d) < 0 ? NULL : o;
 }
 
-/* The problem a clerk should see first: the worst, the first of equals. */
-static const struct problem *main_problem(const struct mailbox_result *m)
-{
-        const struct problem *best = NULL;
-
-        for (size_t i = 0; i < m->problems.n; i++) {
-                const struct problem *p = &m->problems.items[i];
-
-                if (!best || sw_status_worse(best->level, p->level) != best->level)
-                        best = p;
-        }
-        return best;
-}
-
 /* A few words for the table; the full message is in the details. NULL
  * where the message itself is short enough (or out of memory). */
 static char *headline(const struct mailbox_result *m, const struct problem *p)
@@ -812,7 +798,7 @@ static char *headline(const struct mailbox_result *m, const struct problem *p)
 static char *problem_cell(struct text *t, const struct cycle_result *c,
                           const struct mailbox_result *m)
 {
-        const struct problem *p = main_problem(m);
+        const struct problem *p = problem_list_main(&m->problems);
         char more[32] = "", *msg, *o = NULL;
 
         if (!p)

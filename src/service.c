@@ -27,6 +27,7 @@
 #include "journal.h"
 #include "load.h"
 #include "log.h"
+#include "metrics.h"
 #include "modes.h"
 #include "pki.h"
 #include "state.h"
@@ -44,6 +45,7 @@ struct service {
         struct state *state;
         char *state_path;
         int save_error;                 /* of the last state_save(), to log changes only */
+        int metrics_error;              /* of the last metrics_update(), likewise */
         uint64_t backoff_start_usec;
         uint64_t backoff_usec;          /* the last retry delay; 0 while the directory answers */
         char status[512];               /* the last STATUS=, restored after a failed reload */
@@ -229,6 +231,8 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
                 now = time(NULL);
                 save_state(s, now);
                 report(s, now, next);
+                s->metrics_error = metrics_update(s->cfg->service.metrics_file, &res,
+                                                  s->metrics_error);
                 cycle_result_free(&res);
         }
         r = schedule(s, next);

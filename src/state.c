@@ -124,84 +124,22 @@ out:
         return root;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t)k;
-        }
-        return 0;
-}
-
-static int sync_dir_of(const char *path)
-{
-        char *dir = strdup(path), *slash;
-        int fd, r = 0;
-
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        if (slash == dir)
-                slash[1] = 0;
-        else if (slash)
-                *slash = 0;
-        else
-                strcpy(dir, ".");
-        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0 || fsync(fd) < 0)
-                r = -errno;
-        if (fd >= 0)
-                close(fd);
-        free(dir);
-        return r;
-}
-
 int state_save(const struct state *s, const char *path, time_t now)
 {
         json_t *j = state_json(s, now);
-        char *text = NULL, *tmp = NULL;
-        int fd = -1, r;
+        char *text = NULL;
+        int r = -ENOMEM;
 
-        if (!j || !(text = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS)) ||
-            asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-                tmp = NULL;
-                r = -ENOMEM;
-                goto out;
+        if (j && (text = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS))) {
+                size_t n = strlen(text);
+                char *t = realloc(text, n + 2);
+
+                if (t) {
+                        text = t;
+                        memcpy(text + n, "\n", 2);
+                        r = util_replace_file(path, text, n + 1, 0600);
+                }
         }
-        /* mkstemp: a file in the same directory, so rename() is atomic. */
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0) {
-                r = -errno;
-                free(tmp);
-                tmp = NULL;
-                goto out;
-        }
-        r = write_all(fd, text, strlen(text));
-        if (r == 0)
-                r = write_all(fd, "\n", 1);
-        if (r == 0 && fsync(fd) < 0)
-                r = -errno;
-        if (close(fd) < 0 && r == 0)
-                r = -errno;
-        fd = -1;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0) {
-                unlink(tmp);
-                goto out;
-        }
-        r = sync_dir_of(path);
-out:
-        if (fd >= 0)
-                close(fd);
-        free(tmp);
         free(text);
         json_decref(j);
         return r;

@@ -879,6 +879,12 @@ START_TEST(usage_errors)
                 { { "--check-config", "-c", conf, "stray" }, "'stray'" },
                 { { "--check-config", "--json", "-c", conf }, "--json" },
                 { { "--json", "-c", conf }, "--json" },
+                { { "--format", "xml", "--verify", "-c", conf }, "'xml'" },
+                { { "--verify", "--format" }, "'--format'" },
+                { { "--json", "--format", "text", "--verify", "-c", conf }, "one output format" },
+                { { "--check-cert", good, "--format", "prometheus", "-c", conf }, "text or json" },
+                { { "--check-cert", good, "--format", "plugin", "-c", conf }, "text or json" },
+                { { "--check-config", "--format", "text", "-c", conf }, "--format" },
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1011,7 +1017,7 @@ START_TEST(help_and_version)
 {
         static const char *const modes[] = { "--verify", "--check-cert", "--check-config",
                                              "--help", "--version", "service", "--mailbox",
-                                             "--json", "--at", "--config" };
+                                             "--json", "--format", "--at", "--config" };
         regex_t version;
         struct tl_run r;
 

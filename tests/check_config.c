@@ -124,6 +124,7 @@ START_TEST(every_key)
                     "critical_days = 10\n"
                     "realert = 2d\n"
                     "mailbox_list = mailboxes.txt\n"
+                    "metrics_file = textfile/smimewatch.prom\n"
                     "[pki]\n"
                     "trust_anchors = @D/ta.pem\n"
                     "intermediates = im.pem\n"
@@ -155,6 +156,10 @@ START_TEST(every_key)
         ck_assert_uint_eq(c->service.realert_usec, 2 * 86400 * USEC_PER_SEC);
         p = subst("@D/mailboxes.txt");
         ck_assert_str_eq(c->service.mailbox_list, p);
+        free(p);
+        /* its directory need not exist yet */
+        p = subst("@D/textfile/smimewatch.prom");
+        ck_assert_str_eq(c->service.metrics_file, p);
         free(p);
         p = subst("@D/ta.pem");
         ck_assert_str_eq(c->pki.trust_anchors, p);
@@ -200,7 +205,7 @@ START_TEST(every_key)
         free(p);
         ck_assert_int_eq(c->mailboxes[0].warn_days, 60);
         ck_assert_int_eq(c->mailboxes[0].critical_days, 20);
-        p = subst("@F:27");
+        p = subst("@F:28");
         ck_assert_str_eq(c->mailboxes[0].origin, p);
         free(p);
         ck_assert_str_eq(c->mailboxes[1].address, "list@lra.example");
@@ -226,6 +231,7 @@ START_TEST(defaults)
         ck_assert_int_eq(c->service.critical_days, 7);
         ck_assert_uint_eq(c->service.realert_usec, 24 * 3600 * USEC_PER_SEC);
         ck_assert_ptr_null(c->service.mailbox_list);
+        ck_assert_ptr_null(c->service.metrics_file);
         ck_assert_ptr_null(c->pki.intermediates);
         ck_assert_uint_eq(c->pki.n_crls, 0);
         ck_assert(c->pki.revocation);
@@ -316,6 +322,10 @@ static const struct {
           "@F:2: [service] mailbox_list: cannot read @D/nolist.txt: No such file or directory" },
         { "[service]\nmailbox_list = crls\n" PKI_OK,
           "@F:2: [service] mailbox_list: cannot read @D/crls: Is a directory" },
+        { "[service]\nmetrics_file = crls\n" PKI_OK,
+          "@F:2: [service] metrics_file 'crls': exists and is not a regular file" },
+        { "[service]\nmetrics_file = textfile/\n" PKI_OK,
+          "@F:2: [service] metrics_file 'textfile/': names a directory, not a file" },
         /* [pki] */
         { "", "@F:1: section [pki] is missing (trust_anchors is required)" },
         { "[service]\n", "@F:1: section [pki] is missing (trust_anchors is required)" },

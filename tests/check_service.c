@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -804,6 +805,180 @@ START_TEST(unit_file)
 }
 END_TEST
 
+/* ---- [service] metrics_file ------------------------------------------- */
+
+/* Waits until the file at path exists and contains (or, with present
+ * false, no longer contains) needle; returns its text (caller frees). */
+static char *metrics_wait(const char *path, const char *needle, bool present, int timeout_ms)
+{
+        long long deadline = now_ms() + timeout_ms;
+
+        for (;;) {
+                unsigned char *data = NULL;
+                size_t len;
+
+                if (util_read_file(path, UTIL_MAX_FILE_SIZE, &data, &len) == 0) {
+                        if (!strstr((char *)data, needle) == !present)
+                                return (char *)data;
+                        if (now_ms() > deadline)
+                                ck_abort_msg("%s %s %s:\n%s", path, present ? "lacks" : "still has",
+                                             needle, (char *)data);
+                        free(data);
+                } else if (now_ms() > deadline) {
+                        ck_abort_msg("%s was not written", path);
+                }
+                usleep(50 * 1000);
+        }
+}
+
+static void promtool_accepts(const char *path)
+{
+        ck_assert_msg(tl_sh("promtool check metrics < '%s' >&2", path) == 0, "promtool refuses %s",
+                      path);
+}
+
+#define MBX_STATUS(m, s) "smimewatch_mailbox_status{mailbox=\"" m "@test.example\",status=\"" s "\"} "
+
+/* Reads the file as fast as it can while the service replaces it. */
+struct metrics_reader {
+        const char *path;
+        pthread_t thread;
+        atomic_bool stop;
+        unsigned reads, partial;
+};
+
+static void *metrics_read_loop(void *userdata)
+{
+        struct metrics_reader *r = userdata;
+
+        while (!atomic_load(&r->stop)) {
+                unsigned char *data = NULL;
+                size_t len;
+
+                if (util_read_file(r->path, UTIL_MAX_FILE_SIZE, &data, &len) < 0) {
+                        r->partial++;
+                        continue;
+                }
+                r->reads++;
+                if (len == 0 || data[len - 1] != '\n' ||
+                    !strstr((char *)data, MBX_STATUS("nf", "unknown")))
+                        r->partial++;
+                free(data);
+        }
+        return NULL;
+}
+
+/* After every check, with mailboxes in three states: what promtool
+ * accepts, the documented series, atomic replacement, a mailbox removed
+ * by a reload gone, and an outage shown as such. */
+START_TEST(metrics_file)
+{
+        struct world w;
+        struct metrics_reader reader = { 0 };
+        size_t from = 0;
+        char *dir, *path, *text, *line, sha[65], service[4200], *b64;
+        pid_t pid;
+
+        world_init(&w);
+        dir = tl_path(w.dir, "textfile");
+        path = tl_path(dir, "smimewatch.prom");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        snprintf(service, sizeof(service), "metrics_file = %s", path);
+        write_conf(&w, "ok exp nf", service);
+        b64 = cert_b64(&w, "exp", sha);
+        free(b64);
+        pid = service_start(&w, START_PLAIN);
+        ck_notify(&w, "READY=1", &from, 10000);
+
+        text = metrics_wait(path, MBX_STATUS("nf", "critical") "1", true, 15000);
+        promtool_accepts(path);
+        ck_assert_msg(strstr(text, MBX_STATUS("ok", "ok") "1\n"), "%s", text);
+        ck_assert_msg(strstr(text, MBX_STATUS("ok", "warning") "0\n"), "%s", text);
+        ck_assert_msg(strstr(text, MBX_STATUS("exp", "warning") "1\n"), "%s", text);
+        ck_assert_msg(strstr(text, "smimewatch_mailbox_problems{mailbox=\"exp@test.example\","
+                                   "code=\"CERT_EXPIRING\"} 1\n"), "%s", text);
+        ck_assert_msg(strstr(text, "smimewatch_mailbox_problems{mailbox=\"nf@test.example\","
+                                   "code=\"MAILBOX_NOT_FOUND\"} 1\n"), "%s", text);
+        line = strstr(text, "smimewatch_certificate_not_after_timestamp_seconds{mailbox=\"exp@"
+                            "test.example\",usage=\"encryption\",serial=\"");
+        ck_assert_msg(line, "%s", text);
+        {
+                long long t = atoll(strchr(line, '}') + 2), want = (long long)time(NULL) + 20 * 86400;
+
+                ck_assert_msg(t > want - 2 * 86400 && t <= want, "not_after %lld", t);
+        }
+        ck_assert_msg(strstr(text, "smimewatch_mailboxes{status=\"critical\"} 1\n"), "%s", text);
+        ck_assert_msg(strstr(text, "smimewatch_directory_up 1\n"), "%s", text);
+        ck_assert_msg(!strstr(text, sha), "a certificate hash in the metrics");
+        free(text);
+
+        /* Replaced atomically while a reader reads: reloads check at once. */
+        reader.path = path;
+        ck_assert_int_eq(pthread_create(&reader.thread, NULL, metrics_read_loop, &reader), 0);
+        for (int i = 0; i < 5; i++) {
+                ck_assert_int_eq(kill(pid, SIGHUP), 0);
+                ck_notify(&w, "STATUS=1 ok, 1 warning, 1 critical, 0 unknown; next check ", &from,
+                          15000);
+        }
+        atomic_store(&reader.stop, true);
+        pthread_join(reader.thread, NULL);
+        ck_assert_msg(reader.reads > 10, "only %u reads", reader.reads);
+        ck_assert_msg(reader.partial == 0, "%u of %u reads saw a partial or no file",
+                      reader.partial, reader.reads);
+        /* STATUS= comes just before the file is written: the last write may still run */
+        ck_assert_int_eq(tl_sh("for i in $(seq 100); do [ \"$(ls -A '%s')\" = smimewatch.prom ] && "
+                               "exit 0; sleep 0.1; done; ls -A '%s' >&2; exit 1", dir, dir), 0);
+
+        /* A mailbox removed by a reload disappears from the file. */
+        write_conf(&w, "ok exp", service);
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        free(metrics_wait(path, "mailbox=\"nf@test.example\"", false, 15000));
+        promtool_accepts(path);
+
+        /* The directory goes away: said so, every mailbox unknown. */
+        slapd_stop(&w);
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        text = metrics_wait(path, "smimewatch_directory_up 0\n", true, 15000);
+        ck_assert_msg(strstr(text, MBX_STATUS("ok", "unknown") "1\n"), "%s", text);
+        ck_assert_msg(strstr(text, "smimewatch_last_cycle_success 0\n"), "%s", text);
+        promtool_accepts(path);
+        free(text);
+
+        service_stop(&w, pid, &from);
+        free(path);
+        free(dir);
+        world_free(&w);
+}
+END_TEST
+
+/* A file that cannot be written: one warning naming it, the checks go on. */
+START_TEST(metrics_file_unwritable)
+{
+        struct world w;
+        size_t from = 0;
+        char service[4200], *text, want[4300];
+        pid_t pid;
+
+        world_init(&w);
+        snprintf(service, sizeof(service), "metrics_file = %s/no-such-dir/smimewatch.prom", w.dir);
+        write_conf(&w, "ok", service);
+        pid = service_start(&w, START_PLAIN);
+        ck_notify(&w, "STATUS=1 ok, 0 warning, 0 critical, 0 unknown; next check ", &from, 15000);
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        ck_notify(&w, "RELOADING=1", &from, 5000);
+        ck_notify(&w, "STATUS=1 ok, 0 warning, 0 critical, 0 unknown; next check ", &from, 15000);
+        service_stop(&w, pid, &from);
+        text = read_text(w.err);
+        snprintf(want, sizeof(want), "cannot write the metrics to \"%s/no-such-dir/smimewatch.prom\": "
+                 "No such file or directory", w.dir);
+        ck_assert_msg(strstr(text, want), "stderr:\n%s", text);
+        /* once, not after every check */
+        ck_assert_msg(!strstr(strstr(text, want) + 1, want), "logged twice:\n%s", text);
+        free(text);
+        world_free(&w);
+}
+END_TEST
+
 static Suite *service_suite(void)
 {
         Suite *s = suite_create("service");
@@ -816,6 +991,8 @@ static Suite *service_suite(void)
         tcase_add_test(t, reload_bad_and_good);
         tcase_add_test(t, directory_outage);
         tcase_add_test(t, restart_keeps_alert_state);
+        tcase_add_test(t, metrics_file);
+        tcase_add_test(t, metrics_file_unwritable);
         suite_add_tcase(s, t);
         return s;
 }

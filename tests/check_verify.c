@@ -6,6 +6,7 @@
  * status and exit rules, the JSON document and the text report, TLS and
  * binding, directory outages and hostile directory content. */
 #include <check.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1455,6 +1456,266 @@ START_TEST(text_report)
 }
 END_TEST
 
+/* ---- --format prometheus and --format plugin ---- */
+
+/* The value of the series (name with its labels, exactly as written) in
+ * an exposition; NULL when it is not there. Each series at most once. */
+static const char *series(const char *text, const char *name)
+{
+        static char value[64];
+        const char *found = NULL;
+        size_t n = strlen(name);
+
+        for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+                if (strncmp(l, name, n) == 0 && l[n] == ' ') {
+                        ck_assert_msg(!found, "%s twice", name);
+                        found = l + n + 1;
+                }
+        if (!found)
+                return NULL;
+        snprintf(value, sizeof(value), "%.*s", (int)strcspn(found, "\n"), found);
+        return value;
+}
+
+#define ck_series(text, name, want) do { \
+        const char *v_ = series((text), (name)); \
+        ck_assert_msg(v_ && strcmp(v_, (want)) == 0, "%s is %s, want %s", (name), \
+                      v_ ? v_ : "missing", (want)); \
+} while (0)
+
+/* promtool (Debian's prometheus package) accepts the exposition, lint included. */
+static void promtool_accepts(const char *text)
+{
+        char *file = tl_write(tmp, "metrics.prom", "%s", text);
+
+        ck_assert_msg(tl_sh("promtool check metrics < '%s' >&2", file) == 0,
+                      "promtool refuses:\n%s", text);
+        free(file);
+}
+
+/* The best certificate of mb for usage, from the JSON document. */
+static json_t *best_cert(json_t *mb, const char *usage)
+{
+        json_t *c, *best = NULL;
+        time_t t, best_t = 0;
+        size_t i, k;
+        json_t *u;
+
+        json_array_foreach(array(mb, "certificates"), i, c) {
+                json_array_foreach(array(c, "usable_for"), k, u)
+                        if (strcmp(json_string_value(u), usage) == 0 &&
+                            util_parse_time(str(c, "not_after"), &t) == 0 && (!best || t > best_t)) {
+                                best = c;
+                                best_t = t;
+                        }
+        }
+        return best;
+}
+
+START_TEST(prometheus_format)
+{
+        static const char *const usages[] = { "encryption", "signature" };
+        char *conf = main_config(srv.ldap_url), name[1024], want[32];
+        json_t *doc = verify(2, conf, NULL), *m, *sum = json_object_get(doc, "summary");
+        time_t checked, t;
+        struct tl_run r;
+        size_t i;
+
+        run(&r, "--verify", "-c", conf, "--format", "prometheus", NULL);
+        ck_assert_int_eq(r.status, 2);
+        ck_assert_str_eq(r.err, "");
+        promtool_accepts(r.out);
+        /* every family with HELP and TYPE */
+        ck_assert_ptr_nonnull(strstr(r.out, "# TYPE smimewatch_mailbox_status gauge\n"));
+        ck_assert_ptr_nonnull(strstr(r.out, "# HELP smimewatch_mailbox_status "));
+        ck_series(r.out, "smimewatch_directory_up", "1");
+        ck_series(r.out, "smimewatch_last_cycle_success", "1");
+        ck_assert_int_eq(util_parse_time(str(doc, "checked_at"), &checked), 0);
+        ck_assert(atoll(series(r.out, "smimewatch_last_cycle_start_timestamp_seconds")) >=
+                  (long long)checked - 5);
+        ck_assert(atof(series(r.out, "smimewatch_last_cycle_duration_seconds")) < 30);
+        snprintf(name, sizeof(name), "smimewatch_build_info{version=\"%s\"}", "0.1.0");
+        ck_assert_ptr_nonnull(strstr(r.out, "smimewatch_build_info{version=\""));
+        for (int s = 0; s < 4; s++) {
+                snprintf(name, sizeof(name), "smimewatch_mailboxes{status=\"%s\"}", status_names[s]);
+                snprintf(want, sizeof(want), "%ld", integer(sum, status_names[s]));
+                ck_series(r.out, name, want);
+        }
+        json_array_foreach(array(doc, "mailboxes"), i, m) {
+                const char *a = str(m, "address");
+                size_t k;
+                json_t *p;
+
+                /* four status series, one of them 1 */
+                for (int s = 0; s < 4; s++) {
+                        snprintf(name, sizeof(name),
+                                 "smimewatch_mailbox_status{mailbox=\"%s\",status=\"%s\"}", a,
+                                 status_names[s]);
+                        ck_series(r.out, name, strcmp(str(m, "status"), status_names[s]) ? "0" : "1");
+                }
+                /* the best certificate's end per usage, labelled with its serial */
+                for (int u = 0; u < 2; u++) {
+                        json_t *c = best_cert(m, usages[u]);
+                        char prefix[512];
+
+                        snprintf(prefix, sizeof(prefix),
+                                 "smimewatch_certificate_not_after_timestamp_seconds{mailbox=\"%s\","
+                                 "usage=\"%s\",", a, usages[u]);
+                        if (!c) {
+                                ck_assert_msg(!strstr(r.out, prefix), "%s without a best certificate",
+                                              prefix);
+                                continue;
+                        }
+                        snprintf(name, sizeof(name), "%sserial=\"%s\"}", prefix, str(c, "serial"));
+                        ck_assert_int_eq(util_parse_time(str(c, "not_after"), &t), 0);
+                        snprintf(want, sizeof(want), "%lld", (long long)t);
+                        ck_series(r.out, name, want);
+                }
+                /* one series per problem code, counting its problems */
+                json_array_foreach(array(m, "problems"), k, p) {
+                        unsigned n = 0;
+                        size_t j;
+                        json_t *q;
+
+                        json_array_foreach(array(m, "problems"), j, q)
+                                n += strcmp(str(q, "code"), str(p, "code")) == 0;
+                        snprintf(name, sizeof(name),
+                                 "smimewatch_mailbox_problems{mailbox=\"%s\",code=\"%s\"}", a,
+                                 str(p, "code"));
+                        snprintf(want, sizeof(want), "%u", n);
+                        ck_series(r.out, name, want);
+                }
+        }
+        ck_series(r.out, "smimewatch_mailbox_problems{mailbox=\"stale@" DOM
+                  "\",code=\"STALE_CERT_PUBLISHED\"}", "2");
+        ck_assert_ptr_null(strstr(r.out, "smimewatch_mailbox_problems{mailbox=\"ok@"));
+        /* bounded: no certificate hash anywhere, a fixed number of lines */
+        json_array_foreach(array(doc, "mailboxes"), i, m) {
+                json_t *c;
+                size_t k;
+
+                json_array_foreach(array(m, "certificates"), k, c)
+                        ck_assert_ptr_null(strstr(r.out, str(c, "sha256")));
+        }
+        tl_run_free(&r);
+        json_decref(doc);
+        free(conf);
+}
+END_TEST
+
+/* The Monitoring Plugins guidelines' performance data:
+ * 'label'=value[UOM];[warn];[crit];[min];[max], space separated. */
+#define PD_NUM "-?[0-9]+(\\.[0-9]+)?"
+#define PD_RANGE "@?((~|" PD_NUM "):)?(" PD_NUM ")?"
+#define PD_ITEM "('[^'=]+'|[^ '=|]+)=" PD_NUM "(s|ms|us|%|B|KB|MB|GB|TB|c)?" \
+                "(;(" PD_RANGE ")(;(" PD_RANGE ")(;(" PD_NUM ")?(;(" PD_NUM ")?)?)?)?)?"
+#define STATUS_LINE "^SMIMEWATCH (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+ \\| " PD_ITEM \
+                    "( " PD_ITEM ")*$"
+
+/* smimewatch --verify ... --format plugin: exits want, the first line
+ * follows the grammar and starts with head, the perfdata has ok, warning,
+ * critical and unknown as counted; returns the output (caller runs free). */
+static void plugin(struct tl_run *r, int want, const char *head, const unsigned counts[4],
+                   const char *conf, const char *address)
+{
+        char *first, perf[64];
+        regex_t re;
+        int rc;
+
+        if (address)
+                run(r, "--verify", address, "-c", conf, "--format", "plugin", NULL);
+        else
+                run(r, "--verify", "-c", conf, "--format", "plugin", NULL);
+        ck_assert_msg(r->status == want, "exit %d, want %d: %s", r->status, want, r->out);
+        ck_assert_str_eq(r->err, "");
+        first = strndup(r->out, strcspn(r->out, "\n"));
+        ck_assert_int_eq(regcomp(&re, STATUS_LINE, REG_EXTENDED | REG_NOSUB), 0);
+        rc = regexec(&re, first, 0, NULL, 0);
+        regfree(&re);
+        ck_assert_msg(rc == 0, "not a plugin status line: %s", first);
+        ck_assert_msg(strncmp(first, head, strlen(head)) == 0, "%s\nwant %s", first, head);
+        snprintf(perf, sizeof(perf), "| ok=%u;;;0 warning=%u;;;0 critical=%u;;;0 unknown=%u;;;0",
+                 counts[0], counts[1], counts[2], counts[3]);
+        ck_assert_msg(strstr(first, perf), "%s\nwant %s", first, perf);
+        ck_assert(!strchr(r->out, '\033'));
+        ck_assert(r->out[strlen(r->out) - 1] == '\n');
+        free(first);
+}
+
+static size_t lines(const char *s)
+{
+        return count(s, "\n");
+}
+
+START_TEST(plugin_ok_and_warning)
+{
+        char *conf = main_config(srv.ldap_url);
+        const unsigned one_ok[4] = { 1, 0, 0, 0 }, one_warning[4] = { 0, 1, 0, 0 };
+        struct tl_run r;
+
+        plugin(&r, 0, "SMIMEWATCH OK - 1 mailbox ready | ", one_ok, conf, "ok@" DOM);
+        /* ok-sig ends at +300 days: the fewest days left, ranges warn_days and critical_days */
+        ck_assert_msg(strstr(r.out, " min_days_left=299;@~:30;@~:7\n") ||
+                      strstr(r.out, " min_days_left=300;@~:30;@~:7\n"), "%s", r.out);
+        ck_assert_uint_eq(lines(r.out), 1);
+        tl_run_free(&r);
+
+        plugin(&r, 1, "SMIMEWATCH WARNING - 1 of 1 mailbox warning: soon@" DOM
+               " (CERT_EXPIRING 19 d) | ", one_warning, conf, "soon@" DOM);
+        ck_assert_msg(strstr(r.out, " min_days_left=19;@~:30;@~:7\n"), "%s", r.out);
+        /* long output: the mailbox, each problem with its code and message */
+        ck_assert_uint_eq(lines(r.out), 2);
+        ck_assert_msg(strstr(r.out, "\n[WARNING] soon@" DOM ": CERT_EXPIRING 19 d (encryption "
+                             "certificate expires in 19 days"), "%s", r.out);
+        ck_assert_msg(strstr(r.out, "; CERT_EXPIRING 19 d (signature"), "%s", r.out);
+        tl_run_free(&r);
+        free(conf);
+}
+END_TEST
+
+START_TEST(plugin_critical)
+{
+        char *conf = main_config(srv.ldap_url), *l;
+        json_t *doc = verify(2, conf, NULL), *sum = json_object_get(doc, "summary"), *m;
+        unsigned counts[4], not_ok = 0;
+        char head[512];
+        struct tl_run r;
+        size_t i;
+
+        for (int s = 0; s < 4; s++)
+                counts[s] = (unsigned)integer(sum, status_names[s]);
+        snprintf(head, sizeof(head), "SMIMEWATCH CRITICAL - %u of %zu mailboxes critical: "
+                 "noenc@" DOM " (ENCRYPTION_CERT_MISSING), nosig@" DOM " (SIGNATURE_CERT_MISSING), "
+                 "verysoon@" DOM " (CERT_EXPIRING 2 d), ", counts[2], N_EXPECTED);
+        plugin(&r, 2, head, counts, conf, NULL);
+        /* five named, then how many more */
+        ck_assert_msg(strstr(r.out, " and 4 more | "), "%s", r.out);
+        ck_assert_msg(strstr(r.out, " min_days_left=2;@~:30;@~:7\n"), "%s", r.out);
+        json_array_foreach(array(doc, "mailboxes"), i, m) {
+                char want[128];
+
+                if (strcmp(str(m, "status"), "ok") == 0) {
+                        snprintf(want, sizeof(want), "] %s:", str(m, "address"));
+                        ck_assert_msg(!strstr(r.out, want), "%s is ok: %s", str(m, "address"), r.out);
+                        continue;
+                }
+                not_ok++;
+                snprintf(want, sizeof(want), "\n[%s] %s: ", str(m, "status"), str(m, "address"));
+                for (char *p = want + 2; *p != ']'; p++)
+                        *p = (char)(*p - 'a' + 'A');
+                ck_assert_msg(strstr(r.out, want), "no long output line %s", want + 1);
+        }
+        ck_assert_uint_eq(lines(r.out), 1 + not_ok);
+        /* critical lines first, then warning */
+        l = strstr(r.out, "\n[WARNING]");
+        ck_assert_ptr_nonnull(l);
+        ck_assert_ptr_null(strstr(l, "\n[CRITICAL]"));
+        tl_run_free(&r);
+        json_decref(doc);
+        free(conf);
+}
+END_TEST
+
 /* ---- TLS and binding ---- */
 
 /* A configuration over uri with these [directory] lines; the password
@@ -1711,10 +1972,31 @@ static void outage(const char *uri, const char *what)
 
 START_TEST(dead_port)
 {
-        char uri[64];
+        const unsigned all_unknown[4] = { 0, 0, 0, 4 };
+        char uri[64], *conf;
+        struct tl_run r;
 
         snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", tl_dead_port());
         outage(uri, "cannot connect");
+        /* the plugin says why on its status line, and nothing per mailbox */
+        conf = outage_config("outage.conf", uri);
+        plugin(&r, 3, "SMIMEWATCH UNKNOWN - directory unreachable: ", all_unknown, conf, NULL);
+        ck_assert_msg(strstr(r.out, uri) && strstr(r.out, "cannot connect"), "%s", r.out);
+        ck_assert_uint_eq(lines(r.out), 1);
+        ck_assert_ptr_null(strstr(r.out, "min_days_left"));
+        tl_run_free(&r);
+        run(&r, "--verify", "-c", conf, "--format", "prometheus", NULL);
+        ck_assert_int_eq(r.status, 3);
+        promtool_accepts(r.out);
+        ck_series(r.out, "smimewatch_directory_up", "0");
+        ck_series(r.out, "smimewatch_last_cycle_success", "0");
+        ck_series(r.out, "smimewatch_mailboxes{status=\"unknown\"}", "4");
+        ck_series(r.out, "smimewatch_mailbox_status{mailbox=\"ok@" DOM "\",status=\"unknown\"}", "1");
+        ck_series(r.out, "smimewatch_mailbox_problems{mailbox=\"ok@" DOM
+                  "\",code=\"DIRECTORY_UNREACHABLE\"}", "1");
+        ck_assert_ptr_null(strstr(r.out, "smimewatch_certificate_not_after_timestamp_seconds{"));
+        tl_run_free(&r);
+        free(conf);
 }
 END_TEST
 
@@ -1790,6 +2072,9 @@ int main(void)
         tcase_add_test(verdicts, status_rules);
         tcase_add_test(verdicts, hostile_content);
         tcase_add_test(verdicts, text_report);
+        tcase_add_test(verdicts, prometheus_format);
+        tcase_add_test(verdicts, plugin_ok_and_warning);
+        tcase_add_test(verdicts, plugin_critical);
         suite_add_tcase(s, verdicts);
 
         tcase_add_unchecked_fixture(tls_case, setup_tls, stop_server);
