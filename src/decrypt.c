@@ -420,8 +420,8 @@ static int describe_owner(const struct held_key *k, X509 *published, char *buf, 
                 snprintf(buf, size, "the key file holds no certificate of its key");
                 return 0;
         }
-        serial = eval_serial(own);
-        subject = eval_name(X509_get_subject_name(own));
+        serial = eval_serial_hex(own);
+        subject = eval_dn_string(X509_get_subject_name(own));
         if (!serial || !subject) {
                 free(serial);
                 free(subject);
