@@ -15,6 +15,7 @@
 #include "problem.h"
 
 struct cfg_mailbox;
+struct cycle_result;
 struct mailbox_result;
 
 #define STATE_DEFAULT_DIR "/var/lib/smimewatch"
@@ -43,9 +44,9 @@ struct state_mailbox {
 
 struct state {
         struct state_alert *alerts;
-        size_t n_alerts;
+        size_t n_alerts, cap_alerts;    /* cap_: allocated, for state.c */
         struct state_mailbox *mailboxes;
-        size_t n_mailboxes;
+        size_t n_mailboxes, cap_mailboxes;
         time_t outage_since;            /* 0: the directory answered at the last check */
         char *outage_reason;
 };
@@ -56,6 +57,8 @@ enum state_event {
         STATE_EVENT_CHANGED,            /* its level changed */
         STATE_EVENT_REPEATED,           /* it persists and realert has passed */
         STATE_EVENT_RECOVERED,          /* it is gone */
+        STATE_EVENT_OUTAGE,             /* the directory stopped answering */
+        STATE_EVENT_OUTAGE_OVER,        /* it answers again */
 };
 
 const char *state_event_name(enum state_event e);       /* "new", ... */
@@ -67,6 +70,12 @@ const char *state_event_name(enum state_event e);       /* "new", ... */
 typedef int (*state_alert_fn)(enum state_event e, const struct mailbox_result *m,
                               const struct problem *p, const struct state_alert *a,
                               void *userdata);
+
+/* Logs a change of the directory's reachability: STATE_EVENT_OUTAGE with
+ * the reason (escaped), or STATE_EVENT_OUTAGE_OVER with since, when the
+ * outage began. Negative means "not logged", as for state_alert_fn. */
+typedef int (*state_outage_fn)(enum state_event e, const char *reason, time_t since,
+                               void *userdata);
 
 struct state *state_new(void);
 void state_free(struct state *s);
@@ -90,6 +99,17 @@ int state_save(const struct state *s, const char *path, time_t now);
  * DIRECTORY_UNREACHABLE problem itself is followed. 0 or -ENOMEM. */
 int state_apply(struct state *s, const struct mailbox_result *m, time_t now,
                 uint64_t realert_usec, state_alert_fn fn, void *userdata);
+
+/* Brings the state up to date with a whole check, the only way the
+ * service changes it: when the directory did not answer at all, an
+ * outage begins (outage_fn is asked once per outage) or goes on with its
+ * reason kept current, and every mailbox keeps what was known; otherwise
+ * a running outage ends and every mailbox is followed as state_apply()
+ * does. Mailboxes and alerts are found by hash: the cost grows with their
+ * number, not with its square. 0, or -ENOMEM when some mailbox could not
+ * be followed (the others are). */
+int state_follow(struct state *s, const struct cycle_result *res, uint64_t realert_usec,
+                 state_alert_fn alert_fn, state_outage_fn outage_fn, void *userdata);
 
 /* Forgets alerts and statuses of mailboxes that are not among the n
  * configured ones (removed by a reload or while stopped). */

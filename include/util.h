@@ -51,6 +51,9 @@ char *util_sanitize_dn(const char *s, size_t len, size_t max_len);
 bool util_address_valid(const char *s);
 /* Addresses compare equal: local part exactly, domain case-insensitively. */
 bool util_address_equal(const char *a, const char *b);
+/* A hash that agrees with util_address_equal(): the local part as it is,
+ * the domain folded the way strcasecmp() folds it (FNV-1a). */
+uint64_t util_address_hash(const char *address);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void util_hex(const unsigned char *p, size_t n, char *out);

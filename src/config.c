@@ -748,25 +748,10 @@ static const struct cfg_mailbox *find_mailbox(const struct cfg *c, const char *a
         return NULL;
 }
 
-/* A hash that agrees with util_address_equal(): the local part as it is,
- * the domain folded the way strcasecmp() folds it (FNV-1a). */
-static size_t address_hash(const char *address)
-{
-        const char *at = strrchr(address, '@');
-        size_t h = 14695981039346656037u;
-
-        for (const char *p = address; *p; p++) {
-                unsigned char ch = (unsigned char)*p;
-
-                h = (h ^ (at && p > at ? (unsigned char)tolower(ch) : ch)) * 1099511628211u;
-        }
-        return h;
-}
-
 /* The slot of address in the index: the one holding it, else a free one. */
 static size_t index_slot(const struct loader *l, const char *address)
 {
-        size_t mask = l->mbx_index_cap - 1, k = address_hash(address) & mask;
+        size_t mask = l->mbx_index_cap - 1, k = util_address_hash(address) & mask;
 
         while (l->mbx_index[k] &&
                !util_address_equal(l->c->mailboxes[l->mbx_index[k] - 1].address, address))

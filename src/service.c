@@ -34,7 +34,6 @@
 #include "util.h"
 
 #define BACKOFF_START_USEC (60 * USEC_PER_SEC)
-#define REASON_MAX_LEN 1024
 
 struct service {
         sd_event *event;
@@ -117,12 +116,22 @@ static int on_alert(enum state_event e, const struct mailbox_result *m, const st
         return r;
 }
 
-/* The whole directory is down: one entry per outage, retries with back-off,
- * and the mailboxes keep what was last known about them. */
-static uint64_t directory_down(struct service *s, const struct cycle_result *res)
+static int on_outage(enum state_event e, const char *reason, time_t since, void *userdata)
 {
-        const char *why = res->directory_reason ? res->directory_reason : "unknown error";
-        char *reason = util_sanitize(why, strlen(why), REASON_MAX_LEN);
+        const struct service *s = userdata;
+
+        if (e == STATE_EVENT_OUTAGE)
+                return journal_outage(reason, s->cfg->n_mailboxes);
+        if (journal_outage_over(since) < 0)
+                return -1;
+        log_notice("the directory answers again");
+        return 0;
+}
+
+/* The whole directory is down: retries with back-off (state.c follows
+ * the outage itself). */
+static uint64_t directory_down(struct service *s)
+{
         uint64_t interval = s->cfg->service.interval_usec;
 
         if (s->backoff_usec == 0)
@@ -131,31 +140,7 @@ static uint64_t directory_down(struct service *s, const struct cycle_result *res
                 s->backoff_usec *= 2;
         if (s->backoff_usec > interval)
                 s->backoff_usec = interval;
-        if (!s->state->outage_since &&
-            journal_outage(reason ? reason : why, s->cfg->n_mailboxes) >= 0)
-                s->state->outage_since = res->checked_at;
-        if (s->state->outage_since && reason) {
-                free(s->state->outage_reason);
-                s->state->outage_reason = reason;
-                reason = NULL;
-        }
-        free(reason);
         return s->backoff_usec;
-}
-
-static void directory_up(struct service *s, const struct cycle_result *res)
-{
-        s->backoff_usec = 0;
-        if (s->state->outage_since && journal_outage_over(s->state->outage_since) >= 0) {
-                log_notice("the directory answers again");
-                s->state->outage_since = 0;
-                free(s->state->outage_reason);
-                s->state->outage_reason = NULL;
-        }
-        for (size_t i = 0; i < res->n_mailboxes; i++)
-                if (state_apply(s->state, &res->mailboxes[i], res->checked_at,
-                                s->cfg->service.realert_usec, on_alert, s) < 0)
-                        log_error("out of memory while following %s", res->mailboxes[i].address);
 }
 
 static void save_state(struct service *s, time_t now)
@@ -225,9 +210,12 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
                 log_error("the check could not run: %s", strerror(-r));
         } else {
                 if (res.directory_failed)
-                        next = directory_down(s, &res);
+                        next = directory_down(s);
                 else
-                        directory_up(s, &res);
+                        s->backoff_usec = 0;
+                if (state_follow(s->state, &res, s->cfg->service.realert_usec, on_alert, on_outage,
+                                 s) < 0)
+                        log_error("out of memory while following the results of the check");
                 now = time(NULL);
                 save_state(s, now);
                 report(s, now, next);

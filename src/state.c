@@ -11,14 +11,18 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "cycle.h"
 #include "mailbox.h"
 #include "util.h"
 
 #define STATE_VERSION 1
+/* An outage's reason is cut to this length. */
+#define STATE_REASON_MAX_LEN 1024
 
 static const char *const event_names[] = {
         [STATE_EVENT_NEW] = "new", [STATE_EVENT_CHANGED] = "changed",
         [STATE_EVENT_REPEATED] = "repeated", [STATE_EVENT_RECOVERED] = "recovered",
+        [STATE_EVENT_OUTAGE] = "outage", [STATE_EVENT_OUTAGE_OVER] = "outage over",
 };
 
 const char *state_event_name(enum state_event e)
@@ -285,8 +289,10 @@ static int state_from_json(json_t *root, struct state *s, char **err)
                         *err = NULL;
                 return -EBADMSG;
         }
-        s->alerts = calloc(json_array_size(alerts) + 1, sizeof(*s->alerts));
-        s->mailboxes = calloc(json_array_size(mailboxes) + 1, sizeof(*s->mailboxes));
+        s->cap_alerts = json_array_size(alerts) + 1;
+        s->cap_mailboxes = json_array_size(mailboxes) + 1;
+        s->alerts = calloc(s->cap_alerts, sizeof(*s->alerts));
+        s->mailboxes = calloc(s->cap_mailboxes, sizeof(*s->mailboxes));
         if (!s->alerts || !s->mailboxes)
                 return -ENOMEM;
         json_array_foreach(alerts, i, v) {
@@ -348,20 +354,134 @@ out:
         return r;
 }
 
-/* ---- following the results -------------------------------------------- */
+/* ---- the index: mailboxes and their alerts by address ------------------ */
 
-static ssize_t find_alert(const struct state *s, const char *mailbox, enum problem_code code,
-                          unsigned usage, const char *sha256)
+/* items (n used, *cap allocated) with room for one more, growing by half:
+ * a cycle that adds thousands must not copy the array thousands of times.
+ * NULL when out of memory (items is then untouched). */
+static void *reserve_one(void *items, size_t n, size_t *cap, size_t size)
 {
-        for (size_t i = 0; i < s->n_alerts; i++) {
-                const struct state_alert *a = &s->alerts[i];
+        size_t want = n < 8 ? 16 : n + n / 2;
+        void *grown;
 
-                if (a->code == code && a->usage == usage && strcmp(a->cert_sha256, sha256) == 0 &&
-                    util_address_equal(a->mailbox, mailbox))
-                        return (ssize_t)i;
-        }
-        return -1;
+        if (n < *cap)
+                return items;
+        grown = realloc(items, want * size);
+        if (grown)
+                *cap = want;
+        return grown;
 }
+
+/* One address: its entry in s->mailboxes and its alerts in s->alerts, in
+ * ascending order. An index is built for one call over the arrays as they
+ * are; what the call adds or removes, it updates. */
+struct slot {
+        char *address;                  /* NULL: a free slot */
+        uint64_t hash;
+        size_t mailbox;                 /* in s->mailboxes, or SIZE_MAX */
+        size_t *alerts;
+        size_t n_alerts, cap;
+};
+
+struct index {
+        struct slot *slots;
+        size_t size;                    /* a power of two, more than twice used */
+        size_t used;
+};
+
+static void index_free(struct index *x)
+{
+        for (size_t i = 0; i < x->size; i++) {
+                free(x->slots[i].address);
+                free(x->slots[i].alerts);
+        }
+        free(x->slots);
+        *x = (struct index){ 0 };
+}
+
+static struct slot *index_probe(struct slot *slots, size_t size, uint64_t hash,
+                                const char *address)
+{
+        for (size_t i = hash & (size - 1);; i = (i + 1) & (size - 1))
+                if (!slots[i].address ||
+                    (slots[i].hash == hash && address && util_address_equal(slots[i].address, address)))
+                        return &slots[i];
+}
+
+static int index_grow(struct index *x)
+{
+        size_t size = x->size ? x->size * 2 : 64;
+        struct slot *slots = calloc(size, sizeof(*slots));
+
+        if (!slots)
+                return -ENOMEM;
+        for (size_t i = 0; i < x->size; i++)
+                if (x->slots[i].address)
+                        *index_probe(slots, size, x->slots[i].hash, NULL) = x->slots[i];
+        free(x->slots);
+        x->slots = slots;
+        x->size = size;
+        return 0;
+}
+
+/* The slot of address; with create, a new one when there is none. NULL:
+ * none, or out of memory. The pointer holds until the next creation. */
+static struct slot *index_get(struct index *x, const char *address, bool create)
+{
+        uint64_t hash = util_address_hash(address);
+        struct slot *sl = x->size ? index_probe(x->slots, x->size, hash, address) : NULL;
+
+        if ((sl && sl->address) || !create)
+                return sl && sl->address ? sl : NULL;
+        if (2 * (x->used + 1) > x->size) {
+                if (index_grow(x) < 0)
+                        return NULL;
+                sl = index_probe(x->slots, x->size, hash, address);
+        }
+        sl->address = strdup(address);
+        if (!sl->address)
+                return NULL;
+        sl->hash = hash;
+        sl->mailbox = SIZE_MAX;
+        x->used++;
+        return sl;
+}
+
+static int slot_push(struct slot *sl, size_t alert)
+{
+        size_t *grown = reserve_one(sl->alerts, sl->n_alerts, &sl->cap, sizeof(*grown));
+
+        if (!grown)
+                return -ENOMEM;
+        sl->alerts = grown;
+        sl->alerts[sl->n_alerts++] = alert;
+        return 0;
+}
+
+static int index_build(struct index *x, const struct state *s)
+{
+        *x = (struct index){ 0 };
+        for (size_t i = 0; i < s->n_mailboxes; i++) {
+                struct slot *sl = index_get(x, s->mailboxes[i].address, true);
+
+                if (!sl)
+                        goto oom;
+                if (sl->mailbox == SIZE_MAX)
+                        sl->mailbox = i;
+        }
+        for (size_t i = 0; i < s->n_alerts; i++) {
+                struct slot *sl = index_get(x, s->alerts[i].mailbox, true);
+
+                if (!sl || slot_push(sl, i) < 0)
+                        goto oom;
+        }
+        return 0;
+oom:
+        index_free(x);
+        return -ENOMEM;
+}
+
+/* ---- following the results -------------------------------------------- */
 
 static const struct cert_result *problem_cert(const struct mailbox_result *m,
                                               const struct problem *p)
@@ -390,22 +510,24 @@ static int alert_refresh(struct state_alert *a, const struct mailbox_result *m,
         return 0;
 }
 
-static int alert_add(struct state *s, const struct mailbox_result *m, const struct problem *p,
-                     const char *sha256, time_t now)
+static int alert_add(struct state *s, struct slot *sl, const struct mailbox_result *m,
+                     const struct problem *p, const char *sha256, time_t now)
 {
-        struct state_alert *n, a = {
+        struct state_alert *grown, a = {
                 .code = p->code, .usage = p->usage, .level = p->level,
                 .since = now, .logged_at = now,
         };
 
         snprintf(a.cert_sha256, sizeof(a.cert_sha256), "%s", sha256);
         a.mailbox = strdup(m->address);
-        if (!a.mailbox || alert_refresh(&a, m, p) < 0)
+        if (!a.mailbox || alert_refresh(&a, m, p) < 0 || slot_push(sl, s->n_alerts) < 0)
                 goto oom;
-        n = realloc(s->alerts, (s->n_alerts + 1) * sizeof(*n));
-        if (!n)
+        grown = reserve_one(s->alerts, s->n_alerts, &s->cap_alerts, sizeof(a));
+        if (!grown) {
+                sl->n_alerts--;
                 goto oom;
-        s->alerts = n;
+        }
+        s->alerts = grown;
         s->alerts[s->n_alerts++] = a;
         return 0;
 oom:
@@ -413,11 +535,22 @@ oom:
         return -ENOMEM;
 }
 
-static void alert_remove(struct state *s, size_t i)
+/* Removed alerts are only marked (mailbox NULL) while an index refers to
+ * positions; compact() closes the gaps, keeping the order. */
+static void alert_kill(struct state_alert *a)
 {
-        alert_free(&s->alerts[i]);
-        memmove(&s->alerts[i], &s->alerts[i + 1], (s->n_alerts - i - 1) * sizeof(s->alerts[0]));
-        s->n_alerts--;
+        alert_free(a);
+        a->mailbox = NULL;
+}
+
+static void compact(struct state *s)
+{
+        size_t k = 0;
+
+        for (size_t i = 0; i < s->n_alerts; i++)
+                if (s->alerts[i].mailbox)
+                        s->alerts[k++] = s->alerts[i];
+        s->n_alerts = k;
 }
 
 static bool realert_due(const struct state_alert *a, time_t now, uint64_t realert_usec)
@@ -429,50 +562,69 @@ static bool realert_due(const struct state_alert *a, time_t now, uint64_t realer
         return (uint64_t)(now - a->logged_at) * USEC_PER_SEC >= realert_usec;
 }
 
-static int follow_problem(struct state *s, const struct mailbox_result *m,
-                          const struct problem *p, size_t n_before, bool *seen, time_t now,
-                          uint64_t realert_usec, state_alert_fn fn, void *userdata)
+/* Among the mailbox's alerts (sl), the position of p's, or -1. */
+static ssize_t find_alert(const struct state *s, const struct slot *sl, const struct problem *p,
+                          const char *sha256)
+{
+        for (size_t k = 0; k < sl->n_alerts; k++) {
+                const struct state_alert *a = &s->alerts[sl->alerts[k]];
+
+                if (a->code == p->code && a->usage == p->usage && strcmp(a->cert_sha256, sha256) == 0)
+                        return (ssize_t)k;
+        }
+        return -1;
+}
+
+struct follow {
+        struct state *s;
+        time_t now;
+        uint64_t realert_usec;
+        state_alert_fn fn;
+        void *userdata;
+};
+
+static int follow_problem(const struct follow *f, struct slot *sl, const struct mailbox_result *m,
+                          const struct problem *p, size_t n_before, bool *seen)
 {
         const struct cert_result *c = problem_cert(m, p);
         const char *sha = c ? c->sha256 : "";
-        ssize_t i = find_alert(s, m->address, p->code, p->usage, sha);
+        ssize_t k = find_alert(f->s, sl, p, sha);
         struct state_alert *a;
         enum state_event e;
 
-        if (i < 0)
-                return fn(STATE_EVENT_NEW, m, p, NULL, userdata) < 0 ? 0 :
-                        alert_add(s, m, p, sha, now);
-        if ((size_t)i >= n_before || seen[i])
+        if (k < 0)
+                return f->fn(STATE_EVENT_NEW, m, p, NULL, f->userdata) < 0 ? 0 :
+                        alert_add(f->s, sl, m, p, sha, f->now);
+        if ((size_t)k >= n_before || seen[k])
                 return 0;       /* the same problem twice in one result */
-        seen[i] = true;
-        a = &s->alerts[i];
+        seen[k] = true;
+        a = &f->s->alerts[sl->alerts[k]];
         if (a->level != p->level)
                 e = STATE_EVENT_CHANGED;
-        else if (realert_due(a, now, realert_usec))
+        else if (realert_due(a, f->now, f->realert_usec))
                 e = STATE_EVENT_REPEATED;
         else
                 return alert_refresh(a, m, p);
-        if (fn(e, m, p, a, userdata) >= 0) {
+        if (f->fn(e, m, p, a, f->userdata) >= 0) {
                 a->level = p->level;
-                a->logged_at = now;
+                a->logged_at = f->now;
         }
         return alert_refresh(a, m, p);
 }
 
-static int mailbox_set(struct state *s, const char *address, bool known, enum sw_status status,
-                       time_t now)
+static int mailbox_set(struct state *s, struct slot *sl, const char *address, bool known,
+                       enum sw_status status, time_t now)
 {
         struct state_mailbox *n;
 
-        for (size_t i = 0; i < s->n_mailboxes; i++)
-                if (util_address_equal(s->mailboxes[i].address, address)) {
-                        if (known) {
-                                s->mailboxes[i].status = status;
-                                s->mailboxes[i].checked_at = now;
-                        }
-                        return 0;
+        if (sl->mailbox != SIZE_MAX) {
+                if (known) {
+                        s->mailboxes[sl->mailbox].status = status;
+                        s->mailboxes[sl->mailbox].checked_at = now;
                 }
-        n = realloc(s->mailboxes, (s->n_mailboxes + 1) * sizeof(*n));
+                return 0;
+        }
+        n = reserve_one(s->mailboxes, s->n_mailboxes, &s->cap_mailboxes, sizeof(*n));
         if (!n)
                 return -ENOMEM;
         s->mailboxes = n;
@@ -482,16 +634,37 @@ static int mailbox_set(struct state *s, const char *address, bool known, enum sw
                 return -ENOMEM;
         n->status = known ? status : SW_UNKNOWN;
         n->checked_at = known ? now : 0;
-        s->n_mailboxes++;
+        sl->mailbox = s->n_mailboxes++;
         return 0;
 }
 
-int state_apply(struct state *s, const struct mailbox_result *m, time_t now,
-                uint64_t realert_usec, state_alert_fn fn, void *userdata)
+/* The recoveries: the mailbox's alerts from before that the result no
+ * longer has, backwards (the order they are logged in). */
+static void follow_recoveries(const struct follow *f, struct slot *sl, const struct mailbox_result *m,
+                              size_t n_before, const bool *seen, bool unreachable)
+{
+        size_t kept = 0;
+
+        for (size_t k = n_before; k-- > 0;) {
+                struct state_alert *a = &f->s->alerts[sl->alerts[k]];
+
+                if (seen[k] || (unreachable && a->code != PROBLEM_DIRECTORY_UNREACHABLE))
+                        continue;
+                if (f->fn(STATE_EVENT_RECOVERED, m, NULL, a, f->userdata) >= 0)
+                        alert_kill(a);
+        }
+        for (size_t k = 0; k < sl->n_alerts; k++)
+                if (f->s->alerts[sl->alerts[k]].mailbox)
+                        sl->alerts[kept++] = sl->alerts[k];
+        sl->n_alerts = kept;
+}
+
+static int follow_mailbox(const struct follow *f, struct index *x, const struct mailbox_result *m)
 {
         bool unreachable = problem_list_has(&m->problems, PROBLEM_DIRECTORY_UNREACHABLE);
-        size_t n_before = s->n_alerts;
-        bool *seen = calloc(n_before + 1, sizeof(*seen));
+        struct slot *sl = index_get(x, m->address, true);
+        size_t n_before = sl ? sl->n_alerts : 0;
+        bool *seen = sl ? calloc(n_before + 1, sizeof(*seen)) : NULL;
         int r = -ENOMEM;
 
         if (!seen)
@@ -502,48 +675,109 @@ int state_apply(struct state *s, const struct mailbox_result *m, time_t now,
                 /* A failed search says nothing about the certificates. */
                 if (unreachable && p->code != PROBLEM_DIRECTORY_UNREACHABLE)
                         continue;
-                r = follow_problem(s, m, p, n_before, seen, now, realert_usec, fn, userdata);
+                r = follow_problem(f, sl, m, p, n_before, seen);
                 if (r < 0)
                         goto out;
         }
-        /* Backwards, so that removing one does not move those still to come. */
-        for (size_t i = n_before; i-- > 0;) {
-                const struct state_alert *a = &s->alerts[i];
-
-                if (seen[i] || !util_address_equal(a->mailbox, m->address) ||
-                    (unreachable && a->code != PROBLEM_DIRECTORY_UNREACHABLE))
-                        continue;
-                if (fn(STATE_EVENT_RECOVERED, m, NULL, a, userdata) >= 0)
-                        alert_remove(s, i);
-        }
-        r = mailbox_set(s, m->address, !unreachable, m->status, now);
+        follow_recoveries(f, sl, m, n_before, seen, unreachable);
+        r = mailbox_set(f->s, sl, m->address, !unreachable, m->status, f->now);
 out:
         free(seen);
         return r;
 }
 
-static bool configured(const struct cfg_mailbox *mailboxes, size_t n, const char *address)
+int state_apply(struct state *s, const struct mailbox_result *m, time_t now,
+                uint64_t realert_usec, state_alert_fn fn, void *userdata)
 {
+        const struct follow f = { s, now, realert_usec, fn, userdata };
+        struct index x;
+        int r = index_build(&x, s);
+
+        if (r == 0)
+                r = follow_mailbox(&f, &x, m);
+        compact(s);
+        index_free(&x);
+        return r;
+}
+
+/* The directory did not answer: one event per outage, the reason kept
+ * current while it lasts. */
+static void outage_goes_on(struct state *s, const struct cycle_result *res, state_outage_fn fn,
+                           void *userdata)
+{
+        const char *why = res->directory_reason ? res->directory_reason : "unknown error";
+        char *reason = util_sanitize(why, strlen(why), STATE_REASON_MAX_LEN);
+
+        if (!s->outage_since &&
+            fn(STATE_EVENT_OUTAGE, reason ? reason : why, res->checked_at, userdata) >= 0)
+                s->outage_since = res->checked_at;
+        if (s->outage_since && reason) {
+                free(s->outage_reason);
+                s->outage_reason = reason;
+                reason = NULL;
+        }
+        free(reason);
+}
+
+int state_follow(struct state *s, const struct cycle_result *res, uint64_t realert_usec,
+                 state_alert_fn alert_fn, state_outage_fn outage_fn, void *userdata)
+{
+        const struct follow f = { s, res->checked_at, realert_usec, alert_fn, userdata };
+        struct index x;
+        int r = 0;
+
+        if (res->directory_failed) {
+                outage_goes_on(s, res, outage_fn, userdata);
+                return 0;
+        }
+        if (s->outage_since &&
+            outage_fn(STATE_EVENT_OUTAGE_OVER, s->outage_reason, s->outage_since, userdata) >= 0) {
+                s->outage_since = 0;
+                free(s->outage_reason);
+                s->outage_reason = NULL;
+        }
+        if (index_build(&x, s) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; i < res->n_mailboxes; i++)
+                if (follow_mailbox(&f, &x, &res->mailboxes[i]) < 0)
+                        r = -ENOMEM;
+        compact(s);
+        index_free(&x);
+        return r;
+}
+
+/* The configured addresses, as an index without mailboxes or alerts. */
+static int configured_index(struct index *x, const struct cfg_mailbox *mailboxes, size_t n)
+{
+        *x = (struct index){ 0 };
         for (size_t i = 0; i < n; i++)
-                if (util_address_equal(mailboxes[i].address, address))
-                        return true;
-        return false;
+                if (!index_get(x, mailboxes[i].address, true)) {
+                        index_free(x);
+                        return -ENOMEM;
+                }
+        return 0;
 }
 
 void state_prune(struct state *s, const struct cfg_mailbox *mailboxes, size_t n)
 {
+        struct index x;
         size_t k = 0;
 
-        for (size_t i = s->n_alerts; i-- > 0;)
-                if (!configured(mailboxes, n, s->alerts[i].mailbox))
-                        alert_remove(s, i);
+        /* Without memory for the index nothing is forgotten this time. */
+        if (configured_index(&x, mailboxes, n) < 0)
+                return;
+        for (size_t i = 0; i < s->n_alerts; i++)
+                if (!index_get(&x, s->alerts[i].mailbox, false))
+                        alert_kill(&s->alerts[i]);
+        compact(s);
         for (size_t i = 0; i < s->n_mailboxes; i++) {
-                if (configured(mailboxes, n, s->mailboxes[i].address))
+                if (index_get(&x, s->mailboxes[i].address, false))
                         s->mailboxes[k++] = s->mailboxes[i];
                 else
                         free(s->mailboxes[i].address);
         }
         s->n_mailboxes = k;
+        index_free(&x);
 }
 
 const struct state_mailbox *state_find_mailbox(const struct state *s, const char *address)
@@ -558,14 +792,21 @@ enum sw_status state_counts(const struct state *s, const struct cfg_mailbox *mai
                             size_t n, unsigned counts[SW_STATUS_COUNT])
 {
         enum sw_status overall = SW_OK;
+        struct index x;
+        bool indexed = index_build(&x, s) == 0;
 
         memset(counts, 0, SW_STATUS_COUNT * sizeof(counts[0]));
         for (size_t i = 0; i < n; i++) {
-                const struct state_mailbox *m = state_find_mailbox(s, mailboxes[i].address);
+                const struct slot *sl = indexed ? index_get(&x, mailboxes[i].address, false) : NULL;
+                const struct state_mailbox *m =
+                        !indexed ? state_find_mailbox(s, mailboxes[i].address)
+                        : sl && sl->mailbox != SIZE_MAX ? &s->mailboxes[sl->mailbox] : NULL;
                 enum sw_status st = m ? m->status : SW_UNKNOWN;
 
                 counts[st]++;
                 overall = sw_status_worse(overall, st);
         }
+        if (indexed)
+                index_free(&x);
         return overall;
 }

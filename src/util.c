@@ -340,6 +340,19 @@ bool util_address_equal(const char *a, const char *b)
         return memcmp(a, b, (size_t)(at_a - a)) == 0 && strcasecmp(at_a, at_b) == 0;
 }
 
+uint64_t util_address_hash(const char *address)
+{
+        const char *at = strrchr(address, '@');
+        uint64_t h = 14695981039346656037u;
+
+        for (const char *p = address; *p; p++) {
+                unsigned char ch = (unsigned char)*p;
+
+                h = (h ^ (at && p > at ? (unsigned char)tolower(ch) : ch)) * 1099511628211u;
+        }
+        return h;
+}
+
 void util_hex(const unsigned char *p, size_t n, char *out)
 {
         static const char digits[] = "0123456789abcdef";

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "config.h"
+#include "cycle.h"
 #include "mailbox.h"
 #include "state.h"
 #include "testlib.h"
@@ -287,6 +289,143 @@ START_TEST(prune_and_count)
 }
 END_TEST
 
+/* What the outage callback was asked to log. */
+struct outages {
+        char lines[4][160];
+        size_t n;
+        int fail;
+};
+
+static int record_outage(enum state_event e, const char *reason, time_t since, void *userdata)
+{
+        struct outages *o = userdata;
+
+        ck_assert_uint_lt(o->n, 4);
+        if (o->fail > 0) {
+                o->fail--;
+                return -EIO;
+        }
+        snprintf(o->lines[o->n++], 160, "%s %s %lld", state_event_name(e), reason ? reason : "-",
+                 (long long)since);
+        return 0;
+}
+
+static int no_alert(enum state_event e, const struct mailbox_result *m, const struct problem *p,
+                    const struct state_alert *a, void *userdata)
+{
+        (void)e, (void)m, (void)p, (void)a, (void)userdata;
+        ck_abort_msg("no alert expected");
+        return 0;
+}
+
+/* state.c alone moves the outage: one event when it begins (again next
+ * time when it could not be logged), the reason kept current, one when
+ * it ends, escaped reasons. */
+START_TEST(outage_transitions)
+{
+        struct state *s = state_new();
+        struct cycle_result down = { .checked_at = T0, .directory_failed = true,
+                                     .directory_reason = (char *)"ldap://x: refused \x1b" };
+        struct cycle_result up = { .checked_at = T0 + 300 };
+        struct outages o = { .fail = 1 };
+
+        ck_assert_int_eq(state_follow(s, &down, REALERT, no_alert, record_outage, &o), 0);
+        ck_assert_uint_eq(o.n, 0);
+        ck_assert_int_eq(s->outage_since, 0);
+        down.checked_at = T0 + 60;
+        ck_assert_int_eq(state_follow(s, &down, REALERT, no_alert, record_outage, &o), 0);
+        ck_assert_uint_eq(o.n, 1);
+        ck_assert_str_eq(o.lines[0], "outage ldap://x: refused \\x1b 1795896060");
+        ck_assert_int_eq(s->outage_since, T0 + 60);
+        down.checked_at = T0 + 180;
+        down.directory_reason = (char *)"ldap://x: timed out";
+        ck_assert_int_eq(state_follow(s, &down, REALERT, no_alert, record_outage, &o), 0);
+        ck_assert_uint_eq(o.n, 1);
+        ck_assert_str_eq(s->outage_reason, "ldap://x: timed out");
+        ck_assert_int_eq(s->outage_since, T0 + 60);
+        o.fail = 1;
+        ck_assert_int_eq(state_follow(s, &up, REALERT, no_alert, record_outage, &o), 0);
+        ck_assert_int_eq(s->outage_since, T0 + 60);
+        ck_assert_int_eq(state_follow(s, &up, REALERT, no_alert, record_outage, &o), 0);
+        ck_assert_uint_eq(o.n, 2);
+        ck_assert_str_eq(o.lines[1], "outage over ldap://x: timed out 1795896060");
+        ck_assert_int_eq(s->outage_since, 0);
+        ck_assert_ptr_null(s->outage_reason);
+        state_free(s);
+}
+END_TEST
+
+static int count_alert(enum state_event e, const struct mailbox_result *m, const struct problem *p,
+                       const struct state_alert *a, void *userdata)
+{
+        (void)m, (void)p, (void)a;
+        ((unsigned *)userdata)[e]++;
+        return 0;
+}
+
+static int count_outage(enum state_event e, const char *reason, time_t since, void *userdata)
+{
+        (void)reason, (void)since;
+        ((unsigned *)userdata)[e]++;
+        return 0;
+}
+
+/* 10,000 mailboxes with a problem each, followed twice and then
+ * recovered: found by hash, this takes well under a second (a linear
+ * search took 10,000 x 10,000 comparisons per step). */
+START_TEST(ten_thousand_mailboxes)
+{
+        enum { N = 10000 };
+        struct cycle_result res = { .checked_at = T0, .n_mailboxes = N };
+        struct cfg_mailbox *mbs = calloc(N, sizeof(*mbs));
+        unsigned events[STATE_EVENT_OUTAGE_OVER + 1] = { 0 }, counts[SW_STATUS_COUNT];
+        struct state *s = state_new();
+        struct timespec t0, t1;
+        double secs;
+
+        res.mailboxes = calloc(N, sizeof(*res.mailboxes));
+        ck_assert_ptr_nonnull(res.mailboxes);
+        ck_assert_ptr_nonnull(mbs);
+        for (size_t i = 0; i < N; i++) {
+                struct mailbox_result *m = &res.mailboxes[i];
+
+                ck_assert_int_ge(asprintf(&m->address, "m%zu@Lra.Example", i), 0);
+                mbs[i].address = m->address;
+                m->status = SW_WARNING;
+                ck_assert_ptr_nonnull(problem_add(&m->problems, PROBLEM_MAILBOX_AMBIGUOUS,
+                                                  SW_WARNING, "two entries"));
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        ck_assert_int_eq(state_follow(s, &res, REALERT, count_alert, count_outage, events), 0);
+        res.checked_at = T0 + 60;
+        ck_assert_int_eq(state_follow(s, &res, REALERT, count_alert, count_outage, events), 0);
+        ck_assert_int_eq(state_counts(s, mbs, N, counts), SW_WARNING);
+        for (size_t i = 0; i < N; i++) {
+                problem_list_free(&res.mailboxes[i].problems);
+                res.mailboxes[i].status = SW_OK;
+        }
+        ck_assert_int_eq(state_follow(s, &res, REALERT, count_alert, count_outage, events), 0);
+        state_prune(s, mbs, N);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        printf("state: 3 checks of %d mailboxes followed in %.3f s\n", N, secs);
+        ck_assert_uint_eq(events[STATE_EVENT_NEW], N);
+        ck_assert_uint_eq(events[STATE_EVENT_REPEATED] + events[STATE_EVENT_CHANGED], 0);
+        ck_assert_uint_eq(events[STATE_EVENT_RECOVERED], N);
+        ck_assert_uint_eq(counts[SW_WARNING], N);
+        ck_assert_uint_eq(s->n_alerts, 0);
+        ck_assert_uint_eq(s->n_mailboxes, N);
+        ck_assert_int_eq(state_find_mailbox(s, "m9999@lra.example")->status, SW_OK);
+        ck_assert_uint_eq(events[STATE_EVENT_OUTAGE] + events[STATE_EVENT_OUTAGE_OVER], 0);
+        ck_assert_msg(secs < 2.0, "%.3f s", secs);
+        for (size_t i = 0; i < N; i++)
+                free(res.mailboxes[i].address);
+        free(res.mailboxes);
+        free(mbs);
+        state_free(s);
+}
+END_TEST
+
 START_TEST(state_file_path)
 {
         char *p;
@@ -436,6 +575,8 @@ static Suite *state_suite(void)
         tcase_add_test(t, failed_search_keeps_state);
         tcase_add_test(t, unlogged_events_come_again);
         tcase_add_test(t, prune_and_count);
+        tcase_add_test(t, outage_transitions);
+        tcase_add_test(t, ten_thousand_mailboxes);
         tcase_add_test(t, state_file_path);
         tcase_add_test(t, save_and_load);
         tcase_add_test(t, missing_and_corrupt);
