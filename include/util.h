@@ -33,6 +33,9 @@ long util_days_until(time_t now, time_t t);
  * larger file is refused with -EFBIG without being read, one that changes
  * size while it is read with -EBUSY; other failures return -errno. */
 int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len);
+/* The same on an open file (left open), for callers that check it with
+ * fstat() first, so that what is read is what was checked. */
+int util_read_fd(int fd, size_t max, unsigned char **ret, size_t *ret_len);
 /* What a failure r of util_read_file(path, UTIL_MAX_FILE_SIZE, ...) means,
  * in words; buf (for strerror_r: any thread may ask) may hold the text. */
 const char *util_file_error(int r, char *buf, size_t size);

@@ -153,9 +153,6 @@ long util_days_until(time_t now, time_t t)
 
 int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len)
 {
-        unsigned char *buf = NULL;
-        struct stat st;
-        size_t len = 0;
         int fd, r;
 
         /* O_NONBLOCK: opening a FIFO would wait for a writer; what it is
@@ -163,6 +160,18 @@ int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *re
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
+        r = util_read_fd(fd, max, ret, ret_len);
+        close(fd);
+        return r;
+}
+
+int util_read_fd(int fd, size_t max, unsigned char **ret, size_t *ret_len)
+{
+        unsigned char *buf = NULL;
+        struct stat st;
+        size_t len = 0;
+        int r;
+
         if (fstat(fd, &st) < 0) {
                 r = -errno;
                 goto out;
@@ -219,8 +228,10 @@ int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *re
         buf = NULL;
         r = 0;
 out:
+        /* A failed read may have been of a secret (a key file). */
+        if (buf)
+                explicit_bzero(buf, len);
         free(buf);
-        close(fd);
         return r;
 }
 
