@@ -1481,8 +1481,9 @@ int cfg_read_password(const struct cfg_directory *d, char **ret, char **err)
                         *err = NULL;
                 return -ENOENT;
         }
-        /* Checked on the open file, so that what is read is what was checked. */
-        fd = open(d->password_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* Checked on the open file, so that what is read is what was checked;
+         * O_NONBLOCK: a FIFO would block the open until someone writes. */
+        fd = open(d->password_file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0 || fstat(fd, &st) < 0) {
                 r = -errno;
                 if (asprintf(&why, "password file '%s': %s", d->password_file, strerror(-r)) < 0)

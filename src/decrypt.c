@@ -111,7 +111,8 @@ static int read_key_file(const char *path, unsigned char **ret, size_t *len, cha
         struct stat st;
         int fd, r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: a FIFO would block the open until someone writes. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0 || fstat(fd, &st) < 0) {
                 r = -errno;
                 snprintf(why, WHY_MAX, "key file '%s': %s", path, strerror(-r));

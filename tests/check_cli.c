@@ -903,6 +903,23 @@ START_TEST(bad_files)
                 }
                 free(f);
         }
+        /* The bind password file as a FIFO (its open used to block too). */
+        {
+                char *fifo = tl_path(dir, "fifo"), *c;
+                const char *argv[] = { bin, "--check-config", "-c", NULL, NULL };
+                struct tl_run r;
+
+                c = tl_write(tmp, "bad-pw.conf", "[pki]\ntrust_anchors = %s/anchors.pem\n\n"
+                             "[directory]\nuri = ldaps://127.0.0.1:1\nbase = o=Test\n"
+                             "bind_dn = cn=reader,o=Test\npassword_file = %s\n", pki, fifo);
+                argv[3] = c;
+                tl_run_argv(&r, argv, NULL, 10);
+                ck_assert_msg(r.status == 78 && strstr(r.err, "bad-pw.conf:8:") &&
+                              strstr(r.err, "not a regular file"), "exit %d: %s", r.status, r.err);
+                tl_run_free(&r);
+                free(c);
+                free(fifo);
+        }
         tl_rm_rf(dir);
         free(dir);
         free(list_conf);
