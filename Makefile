@@ -117,8 +117,9 @@ SOAK_CHECKS ?= 300
 soak: deps
 	$(MAKE) BUILD=build-san SANFLAGS="$(SAN)" CFLAGS="-O1 -g" build-san/smimewatch \
 	    build-san/tests/check_service
-	SMIMEWATCH_BIN=$(abspath build-san/smimewatch) SMIMEWATCH_SRCDIR=$(CURDIR) CK_RUN_CASE=soak \
-	    SMIMEWATCH_SOAK_CHECKS=$(SOAK_CHECKS) tests/journald-ns build-san/tests/check_service
+	ASAN_OPTIONS=quarantine_size_mb=16 SMIMEWATCH_BIN=$(abspath build-san/smimewatch) \
+	    SMIMEWATCH_SRCDIR=$(CURDIR) CK_RUN_CASE=soak SMIMEWATCH_SOAK_CHECKS=$(SOAK_CHECKS) \
+	    tests/journald-ns build-san/tests/check_service
 
 # libFuzzer targets of the parsers of outside bytes (clang's runtime from
 # Debian's libclang-rt-14-dev), one tests/fuzz/fuzz_NAME.c each: each runs
