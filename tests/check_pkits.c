@@ -97,10 +97,10 @@ static bool run_case(const struct pkits_case *c, const char *tmp, int index, tim
 {
         struct cfg_pki s = { .revocation = true, .min_rsa_bits = 3000, .min_ec_bits = 256 };
         struct cert_result res;
-        STACK_OF(X509) *certs = NULL;
+        struct pki_file file;
         struct pki *pki = NULL;
         struct eval_ctx ctx;
-        char **crl_names, *err = NULL, *why = NULL, *ee;
+        char **crl_names, *err = NULL, *ee;
         size_t n_crl_names;
         bool valid;
 
@@ -117,16 +117,17 @@ static bool run_case(const struct pkits_case *c, const char *tmp, int index, tim
 
         ck_assert_msg(pki_load(&s, &pki, &err) == 0, "%s: pki_load: %s", c->fields[0], err);
         ee = data_path("certs", c->fields[8], "crt");
-        ck_assert_msg(pki_read_file(ee, &certs, &why) == 0, "%s: %s", c->fields[0], why);
+        ck_assert_int_eq(pki_read_file(ee, &file), 0);
+        ck_assert_msg(file.error == 0, "%s: %s", c->fields[0], file.why);
         eval_ctx_init(&ctx, pki, at);
-        ck_assert_int_eq(eval_cert(&ctx, sk_X509_value(certs, 0), certs, NULL, &res), 0);
+        ck_assert_int_eq(eval_cert(&ctx, sk_X509_value(file.certs, 0), file.certs, NULL, &res), 0);
         valid = res.path_valid;
         if (valid != (strcmp(c->fields[2], "valid") == 0))
                 fprintf(stderr, "PKITS %s (%s): expected %s, got path_error %s\n", c->fields[0],
                         c->fields[1], c->fields[2], res.path_error ? res.path_error : "(none)");
 
         cert_result_free(&res);
-        sk_X509_pop_free(certs, X509_free);
+        pki_file_free(&file);
         pki_free(pki);
         free(ee);
         free(s.trust_anchors);
