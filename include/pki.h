@@ -18,7 +18,7 @@ void pki_check_settings(struct cfg *c, enum cfg_need need, struct cfg_report *r)
 
 /* Loads everything [pki] names: each path a file or a directory of files
  * (every regular, non-hidden one), each file PEM (any number of blocks)
- * or DER. The settings are copied. 0, or negative with *err saying which
+ * or DER. The settings are copied, their origins too. 0, or negative with *err saying which
  * path or file and why (caller frees): a file that cannot be read or
  * decoded, and a trust_anchors path without any certificate, are errors.
  * The system trust store is never used. */

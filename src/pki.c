@@ -526,12 +526,19 @@ static int copy_settings(const struct cfg_pki *s, struct cfg_pki *d)
         d->intermediates = NULL;
         d->crls = NULL;
         d->require_policy = NULL;
+        memset(d->origin, 0, sizeof(d->origin));
         d->trust_anchors = util_strdup0(s->trust_anchors);
         d->intermediates = util_strdup0(s->intermediates);
         if ((s->trust_anchors && !d->trust_anchors) || (s->intermediates && !d->intermediates) ||
             copy_strv(s->crls, s->n_crls, &d->crls) < 0 ||
             copy_strv(s->require_policy, s->n_require_policy, &d->require_policy) < 0)
                 return -ENOMEM;
+        /* The origins too: the pki outlives the cfg it was loaded from. */
+        for (size_t i = 0; i < CFG_PKI_PATH_KEYS; i++) {
+                d->origin[i] = util_strdup0(s->origin[i]);
+                if (s->origin[i] && !d->origin[i])
+                        return -ENOMEM;
+        }
         return 0;
 }
 
@@ -775,6 +782,8 @@ void pki_free(struct pki *p)
         free(p->settings.intermediates);
         free_strv(p->settings.crls, p->settings.n_crls);
         free_strv(p->settings.require_policy, p->settings.n_require_policy);
+        for (size_t i = 0; i < CFG_PKI_PATH_KEYS; i++)
+                free(p->settings.origin[i]);
         free(p);
 }
 

@@ -964,6 +964,28 @@ START_TEST(read_file_limits)
 }
 END_TEST
 
+/* The pki keeps its own copy of the settings, origins included: it is
+ * used after the cfg it was loaded from is freed. */
+START_TEST(settings_owned)
+{
+        struct cfg_pki s = { .revocation = true, .min_rsa_bits = 3000, .min_ec_bits = 256 };
+        const struct cfg_pki *kept;
+        struct pki *p = NULL;
+        char *err = NULL;
+
+        s.trust_anchors = tl_path(dir, "anchors.pem");
+        s.origin[CFG_PKI_TRUST_ANCHORS] = strdup("/etc/smimewatch/smimewatch.conf:7");
+        ck_assert_msg(pki_load(&s, &p, &err) == 0, "%s", err);
+        free(s.trust_anchors);
+        free(s.origin[CFG_PKI_TRUST_ANCHORS]);
+        kept = pki_settings(p);
+        ck_assert_str_eq(kept->origin[CFG_PKI_TRUST_ANCHORS], "/etc/smimewatch/smimewatch.conf:7");
+        ck_assert_ptr_null(kept->origin[CFG_PKI_CRLS]);
+        ck_assert_ptr_nonnull(strstr(kept->trust_anchors, "anchors.pem"));
+        pki_free(p);
+}
+END_TEST
+
 /* ---- pki_load ---- */
 
 static char *load_error(const char *anchors, const char *intermediates, const char *crl)
@@ -1126,6 +1148,7 @@ int main(void)
         tcase_add_test(tc, mutations_evaluate_safely);
         tcase_add_test(tc, read_file_limits);
         tcase_add_test(tc, load_errors);
+        tcase_add_test(tc, settings_owned);
         tcase_add_test(tc, load_directories);
         suite_add_tcase(s, tc);
         return tl_run_suite(s);
