@@ -145,6 +145,13 @@ void cfg_report(struct cfg_report *r, enum cfg_key key, const char *fmt, ...)
 void cfg_report_value(struct cfg_report *r, enum cfg_key key, const char *value,
                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* The same for a key of the [mailbox ADDRESS] section of m (one of
+ * c->mailboxes): "FILE:LINE: [mailbox ADDRESS] key 'value': " (value NULL:
+ * "FILE:LINE: [mailbox ADDRESS] ") and the message. */
+void cfg_report_mailbox(struct cfg_report *r, const struct cfg_mailbox *m, enum cfg_key key,
+                        const char *value, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
+
 /* Out of memory while checking: cfg_load() fails with -ENOMEM. */
 void cfg_report_oom(struct cfg_report *r);
 

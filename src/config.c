@@ -87,6 +87,7 @@ struct loader {
         struct seen *mbx_seen;          /* parallel to the [mailbox] sections, which
                                          * come first in c->mailboxes */
         size_t mbx_seen_cap;
+        size_t n_mbx_seen;              /* the [mailbox] sections read */
         size_t mbx_cap;
         /* Open-addressing hash of c->mailboxes (index + 1; 0: free), so
          * that a mailbox_list of many thousand lines is not quadratic. */
@@ -742,6 +743,7 @@ static void begin_mailbox(struct loader *l, const char *address)
         }
         if (!add_mailbox_seen(l) || !add_mailbox(l, address, l->path, l->lineno))
                 return;
+        l->n_mbx_seen++;
         l->has_cur = true;
         l->cur = SEC_MAILBOX;
         l->cur_mailbox = l->c->n_mailboxes - 1;
@@ -1126,32 +1128,51 @@ struct cfg_report {
         struct loader *l;
 };
 
-/* The line to blame for key: where it was written, else its section's header. */
-static unsigned report_line(const struct loader *l, enum cfg_key key)
+/* The line to blame for key: where it was written, else its section's
+ * header; for a key of mailbox m, in m's section (a mailbox of the
+ * mailbox_list has none: the line of mailbox_list). */
+static unsigned report_line(const struct loader *l, const struct cfg_mailbox *m, enum cfg_key key)
 {
         const struct seen *s = &l->seen[keys[key].section];
+        size_t i;
 
-        if (keys[key].section == SEC_MAILBOX)
-                return 1;
+        if (keys[key].section == SEC_MAILBOX) {
+                i = m ? (size_t)(m - l->c->mailboxes) : SIZE_MAX;
+                if (i >= l->n_mbx_seen)
+                        return report_line(l, NULL, CFG_KEY_SERVICE_MAILBOX_LIST);
+                s = &l->mbx_seen[i];
+        }
         return s->line[key] ? s->line[key] : s->header ? s->header : 1;
 }
 
-__attribute__((format(printf, 4, 0)))
-static void vreport(struct cfg_report *r, enum cfg_key key, const char *value, const char *fmt,
-                    va_list ap)
+__attribute__((format(printf, 5, 0)))
+static void vreport(struct cfg_report *r, const struct cfg_mailbox *m, enum cfg_key key,
+                    const char *value, const char *fmt, va_list ap)
 {
         struct loader *l = r->l;
-        char *msg = NULL, *q = value ? quote(l, value) : NULL;
+        char *msg = NULL, *q = value ? quote(l, value) : NULL, *section = NULL;
+        int n;
 
-        if (vasprintf(&msg, fmt, ap) < 0) {
+        if (vasprintf(&msg, fmt, ap) < 0)
                 msg = NULL;
-                l->oom = true;
+        if (m) {
+                char *a = quote(l, m->address);
+
+                n = a ? asprintf(&section, "mailbox %s", a) : -1;
+                free(a);
+        } else {
+                n = asprintf(&section, "%s", section_names[keys[key].section]);
         }
-        if (msg && value && q)
-                error_at(l, report_line(l, key), "[%s] %s '%s': %s",
-                         section_names[keys[key].section], keys[key].name, q, msg);
-        else if (msg && !value)
-                error_at(l, report_line(l, key), "[%s] %s", section_names[keys[key].section], msg);
+        if (n < 0)
+                section = NULL;
+        if (!msg || !section || (value && !q))
+                l->oom = true;
+        else if (value)
+                error_at(l, report_line(l, m, key), "[%s] %s '%s': %s", section, keys[key].name, q,
+                         msg);
+        else
+                error_at(l, report_line(l, m, key), "[%s] %s", section, msg);
+        free(section);
         free(msg);
         free(q);
 }
@@ -1161,7 +1182,7 @@ void cfg_report(struct cfg_report *r, enum cfg_key key, const char *fmt, ...)
         va_list ap;
 
         va_start(ap, fmt);
-        vreport(r, key, NULL, fmt, ap);
+        vreport(r, NULL, key, NULL, fmt, ap);
         va_end(ap);
 }
 
@@ -1171,7 +1192,17 @@ void cfg_report_value(struct cfg_report *r, enum cfg_key key, const char *value,
         va_list ap;
 
         va_start(ap, fmt);
-        vreport(r, key, value, fmt, ap);
+        vreport(r, NULL, key, value, fmt, ap);
+        va_end(ap);
+}
+
+void cfg_report_mailbox(struct cfg_report *r, const struct cfg_mailbox *m, enum cfg_key key,
+                        const char *value, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vreport(r, m, key, value, fmt, ap);
         va_end(ap);
 }
 

@@ -647,15 +647,20 @@ static void test_check(struct cfg *c, enum cfg_need need, struct cfg_report *r)
                    (c->service.interval_usec / USEC_PER_SEC));
         cfg_report(r, CFG_KEY_SERVICE_REALERT, "realert is not written");
         cfg_report_value(r, CFG_KEY_DIRECTORY_BASE, "o=\x1b", "escaped");
+        cfg_report_mailbox(r, &c->mailboxes[0], CFG_KEY_MAILBOX_WARN_DAYS, "9", "in the section");
+        cfg_report_mailbox(r, &c->mailboxes[0], CFG_KEY_MAILBOX_CERTIFICATES, NULL, "at its header");
 }
 
 START_TEST(module_reports)
 {
         static cfg_check *const checks[] = { test_check, NULL };
-        char *conf = tl_write(dir, "smimewatch.conf", "%s", PKI_OK "\n[service]\ninterval = 1h\n");
+        char *conf = tl_write(dir, "smimewatch.conf", "%s", PKI_OK "\n[service]\ninterval = 1h\n"
+                              "[mailbox a@b.example]\nwarn_days = 9\n");
         char *errors = NULL, *want = subst("@F:5: [service] interval 3600\n"
                                            "@F:4: [service] realert is not written\n"
-                                           "@F:1: [directory] base 'o=\\x1b': escaped");
+                                           "@F:1: [directory] base 'o=\\x1b': escaped\n"
+                                           "@F:7: [mailbox a@b.example] warn_days '9': in the section\n"
+                                           "@F:6: [mailbox a@b.example] at its header");
         struct cfg *c = NULL;
 
         ck_assert_int_eq(cfg_load(conf, CFG_NEED_PKI, checks, &c, &errors), -EINVAL);
