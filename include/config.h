@@ -58,6 +58,9 @@ enum cfg_pki_path { CFG_PKI_TRUST_ANCHORS, CFG_PKI_INTERMEDIATES, CFG_PKI_CRLS, 
         X(DIRECTORY_TIMEOUT, DIRECTORY, "timeout", duration, timeout_usec, 1, 300, false) \
         X(POLICY_REQUIRE, POLICY, "require", usages, require_usages, 0, 0, false)       \
         X(MAILBOX_CERTIFICATES, MAILBOX, "certificates", file, certificates, 0, 0, false) \
+        /* An unreadable key file is a verdict of the check (DECRYPTION_KEY_UNREADABLE). */ \
+        X(MAILBOX_KEY, MAILBOX, "key", path, key, 0, 0, false)                          \
+        X(MAILBOX_KEY_PASSWORD_FILE, MAILBOX, "key_password_file", path, key_password_file, 0, 0, false) \
         X(MAILBOX_WARN_DAYS, MAILBOX, "warn_days", int, warn_days, 0, CFG_DAYS_MAX, false) \
         X(MAILBOX_CRITICAL_DAYS, MAILBOX, "critical_days", int, critical_days, 0, CFG_DAYS_MAX, false)
 
@@ -111,6 +114,8 @@ struct cfg_directory {
 struct cfg_mailbox {
         char *address;
         char *certificates;             /* NULL when unset */
+        char *key;                      /* the private key staff hold; NULL: not checked */
+        char *key_password_file;        /* NULL: the credential key-password-ADDRESS, if any */
         int warn_days;                  /* resolved: the override or [service] */
         int critical_days;
         char *origin;                   /* "FILE:LINE" where it was configured */

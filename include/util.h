@@ -39,6 +39,10 @@ int util_open_file(const char *path, int *ret_fd, struct stat *ret_st);
  * convenience), opened with util_open_file(). A larger file is refused
  * with -EFBIG without being read; other failures return -errno. */
 int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len);
+/* The same on a file opened with util_open_file() (left open), for callers
+ * that check what fstat() says first, so that what is read is what was
+ * checked. */
+int util_read_fd(int fd, size_t max, unsigned char **ret, size_t *ret_len);
 
 /* Why util_read_file() (with UTIL_MAX_FILE_SIZE) failed with r, for
  * messages: "larger than 10 MiB", "not a regular file", or strerror's

@@ -1016,6 +1016,13 @@ static void check_mailboxes(struct loader *l)
                 unsigned k = key_line(s, CFG_KEY_MAILBOX_CRITICAL_DAYS);
                 char *q;
 
+                if (!m->key && m->key_password_file) {
+                        q = quote(l, m->address);
+                        if (q)
+                                error_at(l, key_line(s, CFG_KEY_MAILBOX_KEY_PASSWORD_FILE),
+                                         "[mailbox %s] key_password_file is set but key is not", q);
+                        free(q);
+                }
                 if (!w)
                         m->warn_days = l->c->service.warn_days;
                 if (!k)
@@ -1307,6 +1314,8 @@ void cfg_free(struct cfg *c)
         for (size_t i = 0; i < c->n_mailboxes; i++) {
                 free(c->mailboxes[i].address);
                 free(c->mailboxes[i].certificates);
+                free(c->mailboxes[i].key);
+                free(c->mailboxes[i].key_password_file);
                 free(c->mailboxes[i].origin);
         }
         free(c->mailboxes);

@@ -183,14 +183,29 @@ int util_open_file(const char *path, int *ret_fd, struct stat *ret_st)
 
 int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len)
 {
-        unsigned char *buf = NULL;
         struct stat st;
-        size_t len = 0;
         int fd, r;
 
         r = util_open_file(path, &fd, &st);
         if (r < 0)
                 return r;
+        r = util_read_fd(fd, max, ret, ret_len);
+        close(fd);
+        return r;
+}
+
+int util_read_fd(int fd, size_t max, unsigned char **ret, size_t *ret_len)
+{
+        unsigned char *buf = NULL;
+        struct stat st;
+        size_t len = 0;
+        int r;
+
+        /* fd came from util_open_file(): a regular file; its size now. */
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                goto out;
+        }
         if ((uintmax_t)st.st_size > max) {
                 r = -EFBIG;
                 goto out;
@@ -231,8 +246,10 @@ int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *re
         buf = NULL;
         r = 0;
 out:
+        /* A failed read may have been of a secret (a key file). */
+        if (buf)
+                explicit_bzero(buf, len);
         free(buf);
-        close(fd);
         return r;
 }
 
