@@ -849,7 +849,7 @@ START_TEST(bad_files)
                 { "fifo", "not a regular file (a FIFO", 78, 78, 3, NULL },
                 { "loop", "Too many levels of symbolic links", 78, 78, 3, NULL },
                 { "unreadable", "Permission denied", 78, 78, 3, NULL },
-                { "big", "larger than 10 MiB, refused", 78, 78, 3, NULL },
+                { "big", "larger than 10 MiB", 78, 78, 3, NULL },
                 { "/proc/self/status", "it changed while it was read", 78, 78, 3, NULL },
         };
         const char *bin = getenv("SMIMEWATCH_BIN");

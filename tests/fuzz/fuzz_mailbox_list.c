@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* libFuzzer target: any bytes as the [service] mailbox_list file of an
- * otherwise valid configuration, through cfg_load(). Build and run with
+ * otherwise valid configuration, through load_settings(). Build and run with
  * `make fuzz`. */
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "fuzzfile.h"
+#include "load.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                   list) < 0 || fclose(f) != 0)
                         abort();
         }
-        if (cfg_load(conf, CFG_NEED_DIRECTORY, &c, &errors) == 0)
+        if (load_settings(conf, CFG_NEED_DIRECTORY, &c, &errors) == 0)
                 cfg_free(c);
         free(errors);
         unlink(list);
