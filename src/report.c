@@ -678,21 +678,19 @@ static bool has_problem(const struct mailbox_result *m, enum problem_code code)
 }
 
 /* The CERT_EXPIRING problem for this usage, or NULL. */
-static const struct problem *expiring(const struct mailbox_result *m, unsigned usage, int best)
+static const struct problem *expiring(const struct mailbox_result *m, unsigned usage)
 {
         for (size_t i = 0; i < m->problems.n; i++) {
                 const struct problem *p = &m->problems.items[i];
 
-                if (p->code == PROBLEM_CERT_EXPIRING &&
-                    (p->usage == usage || (p->usage == 0 && p->cert == best)))
+                if (p->code == PROBLEM_CERT_EXPIRING && problem_concerns_usage(p, usage))
                         return p;
         }
         return NULL;
 }
 
-/* "missing (revoked)": why the certificates for a usage are not usable,
- * from the first one that could have served. */
-static char *missing_cell(const struct mailbox_result *m, unsigned usage)
+/* "missing (revoked)": the cause the evaluation gave. */
+static char *missing_cell(const struct problem *missing)
 {
         static const struct { enum problem_code code; const char *word; } words[] = {
                 { PROBLEM_CERT_REVOKED, "revoked" },
@@ -708,15 +706,9 @@ static char *missing_cell(const struct mailbox_result *m, unsigned usage)
         };
         char *o = NULL;
 
-        for (size_t i = 0; i < m->n_certs; i++) {
-                const struct cert_result *c = &m->certs[i];
-
-                if (c->subject && !(c->usages & usage))
-                        continue;
-                for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
-                        if (problem_list_has(&c->problems, words[k].code))
-                                return asprintf(&o, "missing (%s)", words[k].word) < 0 ? NULL : o;
-        }
+        for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+                if ((int)words[k].code == missing->cause)
+                        return asprintf(&o, "missing (%s)", words[k].word) < 0 ? NULL : o;
         return strdup("missing");
 }
 
@@ -735,9 +727,10 @@ static char *usage_cell(const struct mailbox_result *m, unsigned usage)
         if (best < 0 || (size_t)best >= m->n_certs) {
                 if (has_problem(m, PROBLEM_MAILBOX_NOT_FOUND))
                         return strdup("no entry");
-                return has_problem(m, missing) ? missing_cell(m, usage) : strdup("not required");
+                p = problem_list_find(&m->problems, missing);
+                return p ? missing_cell(p) : strdup("not required");
         }
-        p = expiring(m, usage, best);
+        p = expiring(m, usage);
         if (!p)
                 return asprintf(&o, "valid to %s",
                                 util_format_date(m->certs[best].not_after, date)) < 0 ? NULL : o;
@@ -888,7 +881,7 @@ static bool mailbox_has_details(const struct cycle_result *c, const struct mailb
 }
 
 /* A certificate is concerned when it has problems of its own or a mailbox
- * problem points at it (directly, or through the best one for a usage). */
+ * problem is about it. */
 static bool cert_concerned(const struct mailbox_result *m, size_t i, bool *stale)
 {
         bool concerned = m->certs[i].problems.n > 0;
@@ -896,12 +889,8 @@ static bool cert_concerned(const struct mailbox_result *m, size_t i, bool *stale
         *stale = false;
         for (size_t k = 0; k < m->problems.n; k++) {
                 const struct problem *p = &m->problems.items[k];
-                int target = p->cert;
 
-                if (target < 0 && p->usage)
-                        target = p->usage == USAGE_ENCRYPTION ? m->best_encryption
-                                                              : m->best_signature;
-                if (target >= 0 && (size_t)target == i) {
+                if (p->cert >= 0 && (size_t)p->cert == i) {
                         concerned = true;
                         if (p->code == PROBLEM_STALE_CERT_PUBLISHED)
                                 *stale = true;
