@@ -36,9 +36,9 @@ const char *rev_status_name(enum rev_status s);     /* "good" | ... | "off" */
 struct cert_result {
         enum cert_source source;
         char *attribute;        /* directory attribute; NULL for a file */
-        char *origin;           /* entry DN or file path, escaped, for messages */
+        char *origin;           /* entry DN or file path, for messages */
         bool parsed;            /* false: unparsable (the fields below are empty) */
-        char *subject;          /* RFC 2253, UTF-8, escaped; NULL when unparsable */
+        char *subject;          /* RFC 2253, UTF-8; NULL when unparsable */
         char *issuer;
         char *serial;           /* upper-case hex */
         char sha256[65];        /* of the DER (of the raw value when unparsable) */

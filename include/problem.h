@@ -72,7 +72,7 @@ struct problem {
         int cert;               /* the certificate it is about: index into the owner's, or -1 */
         int cause;              /* *_CERT_MISSING: the problem code that made the first
                                  * candidate unusable, or -1 (none, or no candidate) */
-        char *message;          /* one readable line; untrusted parts already escaped */
+        char *message;          /* one readable line; raw (escaped at the outputs) */
 };
 
 struct problem_list {

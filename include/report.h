@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* What --check-cert and --verify print: a report for people, or the JSON
  * document of INTERFACE.md (version 1). Only the fields of the result
- * structs are read (never the X509 object). Strings are escaped by their
- * producers; one that still holds control characters or invalid UTF-8 is
- * passed through util_sanitize() here, for JSON and text alike.
+ * structs are read (never the X509 object). Their strings are raw: every
+ * one is escaped here, once, with util_escape(), for JSON and text alike.
  *
  * JSON decisions beyond INTERFACE.md: an unparsable CERT has null scalars
  * but "usages": [] and "usable_for": []; each mailbox problem always has

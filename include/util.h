@@ -33,15 +33,33 @@ long util_days_until(time_t now, time_t t);
  * other failures return -errno. */
 int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len);
 
-/* Copy of untrusted bytes that is safe for a terminal, JSON and the
- * journal: valid UTF-8 passes, control characters and invalid bytes
- * become \xNN; at most max_len input bytes are taken ("..." marks a cut).
- * NULL only when out of memory. */
-char *util_sanitize(const char *s, size_t len, size_t max_len);
+/* ---- output edges -------------------------------------------------------
+ * Untrusted values (directory DNs and values, certificate names and
+ * addresses, server diagnostics, OpenSSL's reasons) stay inside as they
+ * came, only cut to a length with util_cut(). Each output escapes them
+ * once, at its edge, with util_escape(): the reports on a terminal and in
+ * JSON (report.c), the journal (journal.c, log.c) and the state file
+ * (state.c). An output module added later calls util_escape() too. */
 
-/* The same for a distinguished name (RFC 4514): its own backslash escapes
- * ("cn=Mueller\, Hans") stay as they are, so the result is still the DN. */
-char *util_sanitize_dn(const char *s, size_t len, size_t max_len);
+/* Copy of s that is safe for a terminal, a JSON string and a journal
+ * field: valid UTF-8 passes; control characters, invalid bytes, C1
+ * controls and bidirectional overrides become the text \xNN. When
+ * anything had to be escaped, backslashes become \x5c as well, so that
+ * the result is unambiguous; otherwise they stay, so that an RFC 4514 DN
+ * ("cn=Mueller\, Hans") is still the DN. Escaping the result again
+ * changes nothing. NULL only when out of memory. */
+char *util_escape(const char *s);
+
+/* The first max_len of the len bytes at s, as they are, with "..." when
+ * cut (a cut inside a UTF-8 sequence is escaped later like any invalid
+ * byte); only a NUL, which a C string cannot hold, becomes the text \x00.
+ * NULL only when out of memory. */
+char *util_cut(const char *s, size_t len, size_t max_len);
+
+/* Escapes always, backslashes too, after taking at most max_len input
+ * bytes ("..." marks a cut): for a value of its own in a line format
+ * (metrics labels, plugin output). NULL only when out of memory. */
+char *util_sanitize(const char *s, size_t len, size_t max_len);
 
 /* A plausible mail address: one '@', a non-empty local part without
  * spaces or control characters, a domain of dot-separated labels. */

@@ -89,7 +89,7 @@ static bool asn1_to_time(const ASN1_TIME *t, time_t *ret)
         return true;
 }
 
-/* A name as RFC 2253 in UTF-8, escaped for terminals, JSON and journal. */
+/* A name as RFC 2253 in UTF-8, cut to NAME_MAX_LEN (escaped at the outputs). */
 static char *name_string(const X509_NAME *name)
 {
         BIO *bio = BIO_new(BIO_s_mem());
@@ -100,7 +100,7 @@ static char *name_string(const X509_NAME *name)
                 return NULL;
         if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
                 len = BIO_get_mem_data(bio, &data);
-                s = util_sanitize_dn(data ? data : "", len > 0 ? (size_t)len : 0, NAME_MAX_LEN);
+                s = util_cut(data ? data : "", len > 0 ? (size_t)len : 0, NAME_MAX_LEN);
         }
         BIO_free(bio);
         return s;
@@ -865,7 +865,7 @@ static bool address_is(const unsigned char *data, int len, const char *address,
         if (!data || len <= 0)
                 return false;
         if (seen->n < MAX_LISTED_ADDRESSES)
-                esc = util_sanitize((const char *)data, (size_t)len, ADDR_MAX_LEN);
+                esc = util_cut((const char *)data, (size_t)len, ADDR_MAX_LEN);
         if (esc)
                 seen->items[seen->n++] = esc;
         else
@@ -938,7 +938,7 @@ static char *seen_list(const struct seen_addresses *seen)
 static int check_address(X509 *x, const char *address, struct cert_result *out)
 {
         struct seen_addresses seen = { .n = 0 };
-        char *want = util_sanitize(address, strlen(address), ADDR_MAX_LEN), *list = NULL;
+        char *want = util_cut(address, strlen(address), ADDR_MAX_LEN), *list = NULL;
         struct problem *p = (struct problem *)1;
 
         if (!want)
@@ -1033,7 +1033,7 @@ int eval_unparsable(const unsigned char *data, size_t len, const char *why,
                 goto out;
         util_hex(md, md_len, out->sha256);
         why = why ? why : "unknown reason";
-        esc = util_sanitize(why, strlen(why), 512);
+        esc = util_cut(why, strlen(why), 512);
         if (!esc || !problem_add(&out->problems, PROBLEM_CERT_UNPARSABLE, SW_CRITICAL,
                                  "the value is not a certificate: %s", esc))
                 goto out;

@@ -38,16 +38,16 @@ static bool already_have(const struct mailbox_result *r, size_t upto, const char
         return false;
 }
 
-static char *sanitize_dn(const char *dn)
+static char *cut_name(const char *dn)
 {
-        return util_sanitize_dn(dn, strlen(dn), NAME_MAX_LEN);
+        return util_cut(dn, strlen(dn), NAME_MAX_LEN);
 }
 
 static int set_origin(struct cert_result *cr, const struct mbx_blob *b)
 {
         cr->source = b->source;
         cr->attribute = util_strdup0(b->attribute);
-        cr->origin = sanitize_dn(b->origin ? b->origin : "");
+        cr->origin = cut_name(b->origin ? b->origin : "");
         return (b->attribute && !cr->attribute) || !cr->origin ? -ENOMEM : 0;
 }
 
@@ -386,7 +386,7 @@ static int copy_entries(struct mailbox_result *r, const struct mbx_input *in)
         if (!r->entries)
                 return -ENOMEM;
         for (size_t i = 0; i < in->n_entries; i++) {
-                r->entries[i] = sanitize_dn(in->entries[i] ? in->entries[i] : "");
+                r->entries[i] = cut_name(in->entries[i] ? in->entries[i] : "");
                 if (!r->entries[i])
                         return -ENOMEM;
                 r->n_entries++;

@@ -23,41 +23,14 @@
 
 static const unsigned usage_order[] = { USAGE_ENCRYPTION, USAGE_SIGNATURE };
 
-/* ---- defensive escaping ---------------------------------------------- */
+/* ---- escaping: this is an output edge -------------------------------- */
 
-/* True when san is s with nothing changed but backslashes as \x5c. */
-static bool only_backslashes_escaped(const char *s, const char *san)
-{
-        for (; *s; s++) {
-                if (*s == '\\') {
-                        if (strncmp(san, "\\x5c", 4) != 0)
-                                return false;
-                        san += 4;
-                } else if (*san++ != *s) {
-                        return false;
-                }
-        }
-        return *san == 0;
-}
-
-/* Producers escape untrusted strings already; this is the second line of
- * defence. s itself is returned when util_sanitize() would change nothing
- * but its backslashes (so an escaped DN is not escaped twice); otherwise
- * the sanitized copy, also left in *copy for the caller to free. NULL when
- * out of memory. */
+/* s escaped with util_escape(), also left in *copy for the caller to
+ * free. NULL when out of memory. */
 static const char *clean(const char *s, char **copy)
 {
-        char *san = util_sanitize(s, strlen(s), strlen(s));
-
-        *copy = NULL;
-        if (!san)
-                return NULL;
-        if (only_backslashes_escaped(s, san)) {
-                free(san);
-                return s;
-        }
-        *copy = san;
-        return san;
+        *copy = util_escape(s);
+        return *copy;
 }
 
 /* ---- JSON ------------------------------------------------------------- */

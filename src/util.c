@@ -286,9 +286,35 @@ char *util_sanitize(const char *s, size_t len, size_t max_len)
         return sanitize(s, len, max_len, false);
 }
 
-char *util_sanitize_dn(const char *s, size_t len, size_t max_len)
+char *util_escape(const char *s)
 {
-        return sanitize(s, len, max_len, true);
+        size_t len = strlen(s);
+        char *kept = sanitize(s, len, len, true);
+
+        if (!kept || strcmp(kept, s) == 0)
+                return kept;
+        free(kept);
+        return sanitize(s, len, len, false);
+}
+
+char *util_cut(const char *s, size_t len, size_t max_len)
+{
+        size_t n = len < max_len ? len : max_len, o = 0;
+        char *out = malloc(n * 4 + 4);
+
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                /* A C string cannot hold a NUL: it is written as an escape already. */
+                if (s[i] == 0) {
+                        memcpy(out + o, "\\x00", 4);
+                        o += 4;
+                } else {
+                        out[o++] = s[i];
+                }
+        }
+        memcpy(out + o, len > max_len ? "..." : "", len > max_len ? 4 : 1);
+        return out;
 }
 
 bool util_address_valid(const char *s)

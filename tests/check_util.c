@@ -65,12 +65,23 @@ END_TEST
 
 START_TEST(sanitize)
 {
-        char *s = util_sanitize("a\x1b[31mb\xff\\\xc3\xa4", 11, 100);
+        char *s = util_sanitize("a\x1b[31mb\xff\\\xc3\xa4", 11, 100), *t;
 
         ck_assert_str_eq(s, "a\\x1b[31mb\\xff\\x5c\xc3\xa4");
         free(s);
-        s = util_sanitize_dn("cn=Doe\\, John\x1b", 14, 100);
-        ck_assert_str_eq(s, "cn=Doe\\, John\\x1b");
+        /* util_escape: a DN's own escapes stay unless anything else is escaped */
+        s = util_escape("cn=Doe\\, John");
+        ck_assert_str_eq(s, "cn=Doe\\, John");
+        free(s);
+        s = util_escape("cn=Doe\\, John\x1b\xc3\xa4");
+        ck_assert_str_eq(s, "cn=Doe\\x5c, John\\x1b\xc3\xa4");
+        /* escaping twice changes nothing */
+        t = util_escape(s);
+        ck_assert_str_eq(t, s);
+        free(t);
+        free(s);
+        s = util_cut("ab\0cdef", 7, 5);
+        ck_assert_str_eq(s, "ab\\x00cd...");
         free(s);
         s = util_sanitize("abcdef", 6, 3);
         ck_assert_str_eq(s, "abc...");
