@@ -70,6 +70,25 @@ bool util_address_equal(const char *a, const char *b);
  * the domain folded the way strcasecmp() folds it (FNV-1a). */
 uint64_t util_address_hash(const char *address);
 
+/* A string built in pieces (lists for messages). Start it zeroed; after
+ * a failed allocation further additions are ignored and util_buf_take()
+ * returns NULL. */
+struct util_buf {
+        char *s;
+        size_t len, cap;
+        bool oom;
+};
+
+void util_buf_add(struct util_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds item, after sep unless b is still empty. */
+void util_buf_item(struct util_buf *b, const char *sep, const char *item);
+/* The string ("" when nothing was added; caller frees), or NULL when out
+ * of memory; b is empty again either way. */
+char *util_buf_take(struct util_buf *b);
+
+/* Frees the n strings of v and v. */
+void util_strv_free(char **v, size_t n);
+
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void util_hex(const unsigned char *p, size_t n, char *out);
 

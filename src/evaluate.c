@@ -27,6 +27,7 @@
 #define ADDR_MAX_LEN 256
 #define MAX_VFY_ERRORS 32
 #define MAX_LISTED_ADDRESSES 8
+#define EKU_LIST_MAX 512        /* bytes of a listed extended key usage */
 
 /* Hard floors below which a key is not merely weak but unusable. */
 #define RSA_FLOOR_BITS 2048
@@ -422,9 +423,9 @@ static int add_revoked(struct cert_result *out, const struct vfy_error *e)
 static int add_policy(const struct pki *pki, struct cert_result *out, const struct vfy_error *e)
 {
         const struct cfg_pki *s = pki_settings(pki);
+        struct util_buf b = { 0 };
         struct problem *p = NULL;
         char *list = NULL, *w = NULL;
-        size_t len = 1;
 
         if (e->code == X509_V_ERR_INVALID_POLICY_EXTENSION) {
                 w = who(e);
@@ -442,13 +443,8 @@ static int add_policy(const struct pki *pki, struct cert_result *out, const stru
         else {
                 /* The OIDs passed OBJ_txt2obj in pki_load: dotted digits only. */
                 for (size_t i = 0; i < s->n_require_policy; i++)
-                        len += strlen(s->require_policy[i]) + 2;
-                list = calloc(1, len);
-                for (size_t i = 0; list && i < s->n_require_policy; i++) {
-                        if (i > 0)
-                                strcat(list, ", ");
-                        strcat(list, s->require_policy[i]);
-                }
+                        util_buf_item(&b, ", ", s->require_policy[i]);
+                list = util_buf_take(&b);
                 if (list)
                         p = problem_add(&out->problems, PROBLEM_CERT_POLICY_MISMATCH, SW_CRITICAL,
                                         "the path is not valid under the required certificate "
@@ -749,21 +745,21 @@ static char *ku_list(uint32_t ku)
                 { KU_CRL_SIGN, "cRLSign" }, { KU_ENCIPHER_ONLY, "encipherOnly" },
                 { KU_DECIPHER_ONLY, "decipherOnly" },
         };
-        char buf[256] = "";
+        struct util_buf b = { 0 };
 
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-                if (ku & names[i].bit) {
-                        if (buf[0])
-                                strcat(buf, ", ");
-                        strcat(buf, names[i].name);
-                }
-        return strdup(buf[0] ? buf : "none");
+                if (ku & names[i].bit)
+                        util_buf_item(&b, ", ", names[i].name);
+        if (b.len == 0)
+                util_buf_add(&b, "none");
+        return util_buf_take(&b);
 }
 
 static char *eku_list(X509 *x)
 {
         EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
-        char buf[512] = "", oid[80];
+        struct util_buf b = { 0 };
+        char oid[80];
 
         for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
                 ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
@@ -773,17 +769,17 @@ static char *eku_list(X509 *x)
                         snprintf(oid, sizeof(oid), "%s", OBJ_nid2sn(nid));
                 else if (OBJ_obj2txt(oid, sizeof(oid), o, 1) <= 0)
                         snprintf(oid, sizeof(oid), "?");
-                if (strlen(buf) + strlen(oid) + 8 >= sizeof(buf)) {
-                        strcat(buf, ", ...");
+                if (b.len + strlen(oid) + 8 >= EKU_LIST_MAX) {
+                        util_buf_add(&b, ", ...");
                         break;
                 }
-                if (buf[0])
-                        strcat(buf, ", ");
-                strcat(buf, oid);
+                util_buf_item(&b, ", ", oid);
         }
         EXTENDED_KEY_USAGE_free(eku);
         ERR_clear_error();
-        return strdup(buf[0] ? buf : "none");
+        if (b.len == 0)
+                util_buf_add(&b, "none");
+        return util_buf_take(&b);
 }
 
 static int wrong_usage(X509 *x, const struct key_facts *k, uint32_t ku, bool eku_ok,
@@ -917,54 +913,51 @@ static bool subject_has(X509 *x, const char *address, struct seen_addresses *see
 
 static char *seen_list(const struct seen_addresses *seen)
 {
-        size_t len = 32;
-        char *s;
+        struct util_buf b = { 0 };
 
         for (size_t i = 0; i < seen->n; i++)
-                len += strlen(seen->items[i]) + 4;
-        s = calloc(1, len);
-        if (!s)
-                return NULL;
-        for (size_t i = 0; i < seen->n; i++) {
-                strcat(s, i ? ", '" : "'");
-                strcat(s, seen->items[i]);
-                strcat(s, "'");
-        }
+                util_buf_add(&b, "%s'%s'", i ? ", " : "", seen->items[i]);
         if (seen->more)
-                sprintf(s + strlen(s), " and %zu more", seen->more);
-        return s;
+                util_buf_add(&b, " and %zu more", seen->more);
+        return util_buf_take(&b);
+}
+
+/* The problem, if any, of an address that is not in subjectAltName. */
+static struct problem *address_problem(X509 *x, const char *address, const char *want,
+                                       struct seen_addresses *seen, struct cert_result *out)
+{
+        struct problem *p = NULL;
+        char *list;
+
+        if (subject_has(x, address, seen))
+                return problem_add(&out->problems, PROBLEM_CERT_SUBJECT_EMAIL_ONLY, SW_WARNING,
+                                   "'%s' is only in the subject's emailAddress, not in "
+                                   "subjectAltName", want);
+        if (seen->n + seen->more == 0)
+                return problem_add(&out->problems, PROBLEM_CERT_ADDRESS_MISMATCH, SW_CRITICAL,
+                                   "the certificate names no mail address, not '%s'", want);
+        list = seen_list(seen);
+        if (list)
+                p = problem_add(&out->problems, PROBLEM_CERT_ADDRESS_MISMATCH, SW_CRITICAL,
+                                "the certificate is for %s, not for '%s'", list, want);
+        free(list);
+        return p;
 }
 
 static int check_address(X509 *x, const char *address, struct cert_result *out)
 {
         struct seen_addresses seen = { .n = 0 };
-        char *want = util_cut(address, strlen(address), ADDR_MAX_LEN), *list = NULL;
-        struct problem *p = (struct problem *)1;
+        char *want = util_cut(address, strlen(address), ADDR_MAX_LEN);
+        int r = -ENOMEM;
 
         if (!want)
                 return -ENOMEM;
-        if (san_has(x, address, &seen))
-                goto out;
-        if (subject_has(x, address, &seen)) {
-                p = problem_add(&out->problems, PROBLEM_CERT_SUBJECT_EMAIL_ONLY, SW_WARNING,
-                                "'%s' is only in the subject's emailAddress, not in subjectAltName",
-                                want);
-                goto out;
-        }
-        if (seen.n + seen.more == 0)
-                p = problem_add(&out->problems, PROBLEM_CERT_ADDRESS_MISMATCH, SW_CRITICAL,
-                                "the certificate names no mail address, not '%s'", want);
-        else if ((list = seen_list(&seen)))
-                p = problem_add(&out->problems, PROBLEM_CERT_ADDRESS_MISMATCH, SW_CRITICAL,
-                                "the certificate is for %s, not for '%s'", list, want);
-        else
-                p = NULL;
-out:
+        if (san_has(x, address, &seen) || address_problem(x, address, want, &seen, out))
+                r = 0;
         for (size_t i = 0; i < seen.n; i++)
                 free(seen.items[i]);
-        free(list);
         free(want);
-        return p ? 0 : -ENOMEM;
+        return r;
 }
 
 /* ---- the entry points ---- */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,6 +367,55 @@ uint64_t util_address_hash(const char *address)
                 h = (h ^ (at && p > at ? (unsigned char)tolower(ch) : ch)) * 1099511628211u;
         }
         return h;
+}
+
+void util_buf_add(struct util_buf *b, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        if (b->oom)
+                return;
+        va_start(ap, fmt);
+        n = vsnprintf(NULL, 0, fmt, ap);
+        va_end(ap);
+        if (n < 0 || b->len + (size_t)n + 1 > b->cap) {
+                size_t cap = n < 0 ? 0 : (b->len + (size_t)n + 1) * 2;
+                char *s = cap ? realloc(b->s, cap) : NULL;
+
+                if (!s) {
+                        b->oom = true;
+                        return;
+                }
+                b->s = s;
+                b->cap = cap;
+        }
+        va_start(ap, fmt);
+        vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        b->len += (size_t)n;
+}
+
+void util_buf_item(struct util_buf *b, const char *sep, const char *item)
+{
+        util_buf_add(b, "%s%s", b->len ? sep : "", item);
+}
+
+char *util_buf_take(struct util_buf *b)
+{
+        char *s = b->oom ? NULL : b->s ? b->s : strdup("");
+
+        if (b->oom)
+                free(b->s);
+        *b = (struct util_buf){ 0 };
+        return s;
+}
+
+void util_strv_free(char **v, size_t n)
+{
+        for (size_t i = 0; v && i < n; i++)
+                free(v[i]);
+        free(v);
 }
 
 void util_hex(const unsigned char *p, size_t n, char *out)

@@ -83,6 +83,20 @@ START_TEST(sanitize)
         s = util_cut("ab\0cdef", 7, 5);
         ck_assert_str_eq(s, "ab\\x00cd...");
         free(s);
+        {
+                struct util_buf b = { 0 };
+
+                s = util_buf_take(&b);
+                ck_assert_str_eq(s, "");
+                free(s);
+                for (int i = 0; i < 300; i++)
+                        util_buf_item(&b, ", ", "item");
+                util_buf_add(&b, " and %d more", 7);
+                s = util_buf_take(&b);
+                ck_assert_uint_eq(strlen(s), 300 * 4 + 299 * 2 + 11);
+                ck_assert_str_eq(s + strlen(s) - 17, ", item and 7 more");
+                free(s);
+        }
         s = util_sanitize("abcdef", 6, 3);
         ck_assert_str_eq(s, "abc...");
         free(s);
