@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* The verdict on one certificate: RFC 5280 path validation with
  * revocation, usages, address match, validity, key and signature
- * strength, each finding a certificate-level problem (INTERFACE.md). */
+ * strength, each finding a certificate-level problem (smimewatch(8),
+ * "Certificate problems"). */
 #ifndef SMIMEWATCH_EVALUATE_H
 #define SMIMEWATCH_EVALUATE_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* The readiness verdict on one mailbox (INTERFACE.md, "Verdicts"). */
+/* The readiness verdict on one mailbox (smimewatch(8), VERDICTS). */
 #ifndef SMIMEWATCH_MAILBOX_H
 #define SMIMEWATCH_MAILBOX_H
 

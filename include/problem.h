@@ -47,7 +47,7 @@ enum problem_code {
         PROBLEM_CODE_COUNT
 };
 
-/* The exact name of INTERFACE.md, e.g. "CERT_EXPIRING". */
+/* The exact name of smimewatch(8), VERDICTS, e.g. "CERT_EXPIRING". */
 const char *problem_code_name(enum problem_code code);
 /* Inverse of problem_code_name(); -1 when unknown. */
 int problem_code_from_name(const char *name);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* The reports of --check-cert and --verify: JSON version 1 (INTERFACE.md)
+/* The reports of --check-cert and --verify: JSON version 1 (smimewatch(8), JSON)
  * built with jansson, and a text report for an administrator or an IT
  * clerk. Only the fields of the result structs are used, never the X509
  * object, so hand-built results print like real ones. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* pki_load, pki_decode/pki_read_file and eval_cert against a test PKI that
  * tests/mkpki builds once at start: every certificate-level code of
- * INTERFACE.md where it applies, the good cases, decoding, and errors. */
+ * smimewatch(8) where it applies, the good cases, decoding, and errors. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>

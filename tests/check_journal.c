@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* Alert entries as a real systemd-journald stores them (the test runs
  * under tests/journald-ns): fields, priorities and MESSAGE_IDs of
- * INTERFACE.md, "Journal (service mode)". */
+ * smimewatch(8), JOURNAL. */
 #include <check.h>
 #include <endian.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* mbx_evaluate: the mailbox verdicts of INTERFACE.md, from directory
+/* mbx_evaluate: the mailbox verdicts of smimewatch(8), from directory
  * answers built here with real certificates that tests/mkpki makes. */
 #include <check.h>
 #include <errno.h>
