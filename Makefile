@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: EUPL-1.2
-# smimewatch: GNU make. `make`, `make check`, `make demo`, `make install`, `make clean`.
+# smimewatch: GNU make. `make`, `make check`, `make demo`, `make install`, `make deb`,
+# `make clean`.
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
@@ -8,6 +9,7 @@ MANDIR    ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR   ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 CATALOGDIR ?= /usr/lib/systemd/catalog
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 BUILD     ?= build
 CC        ?= cc
@@ -18,7 +20,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 ALL_CFLAGS = -std=c11 -pthread -D_GNU_SOURCE -DSMIMEWATCH_VERSION='"$(VERSION)"' -Iinclude \
-             $(WARNINGS) $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS)
+             $(WARNINGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -pthread
 
 SRC       := $(wildcard src/*.c)
@@ -27,10 +29,16 @@ TESTLIB_SRC := $(wildcard tests/lib/*.c)
 TESTLIB_OBJ := $(patsubst tests/lib/%.c,$(BUILD)/tests/lib/%.o,$(TESTLIB_SRC))
 TEST_SRC  := $(wildcard tests/check_*.c)
 TEST_BIN  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+# Heavy tests that run once per make check, in the plain pass: check_deb
+# builds the Debian package, lints and installs it.
+ONCE_TESTS := $(BUILD)/tests/check_deb
+ifneq ($(SANFLAGS),)
+TEST_BIN  := $(filter-out $(ONCE_TESTS),$(TEST_BIN))
+endif
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .SECONDARY:
-.PHONY: all check check-plain check-san test deps demo bench fuzz install uninstall clean
+.PHONY: all check check-plain check-san test deps demo bench fuzz install uninstall clean deb
 
 all: $(BUILD)/smimewatch
 
@@ -110,10 +118,22 @@ install: $(BUILD)/smimewatch
 	    sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/smimewatch.service > $(BUILD)/smimewatch.service && \
 	    install -D -m 0644 $(BUILD)/smimewatch.service $(DESTDIR)$(UNITDIR)/smimewatch.service; fi
 	for c in systemd/*.catalog; do [ -f "$$c" ] && install -D -m 0644 $$c $(DESTDIR)$(CATALOGDIR)/$${c##*/}; done; true
+	install -D -m 0644 completion/smimewatch.bash $(DESTDIR)$(BASHCOMPDIR)/smimewatch
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smimewatch $(DESTDIR)$(UNITDIR)/smimewatch.service
 	rm -f $(DESTDIR)$(CATALOGDIR)/smimewatch*.catalog $(DESTDIR)$(MANDIR)/man*/smimewatch*
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/smimewatch
+
+# The Debian package, built in a copy of the tree under $(BUILD)/deb so that
+# the tree stays clean: $(BUILD)/deb/smimewatch_$(VERSION)_<arch>.deb.
+DEB_DIR = $(BUILD)/deb
+deb: deps
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/smimewatch-$(VERSION)
+	tar -c --exclude='./build*' --exclude=./.git . | tar -x -C $(DEB_DIR)/smimewatch-$(VERSION)
+	cd $(DEB_DIR)/smimewatch-$(VERSION) && env -u MAKEFLAGS -u MAKELEVEL \
+	    dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/smimewatch_$(VERSION)_*.deb
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -23,6 +23,8 @@ struct eval_ctx {
         const struct pki *pki;          /* anchors, intermediates, settings */
         time_t now;                     /* the evaluation time */
         STACK_OF(X509_CRL) *crls;       /* checked against; pki_crls() by default */
+        struct vmemo *memo;             /* NULL (default): every path verified in full;
+                                         * else one memo for this pki, crls and now */
 };
 
 /* A context for pki at now with the configured CRLs. */

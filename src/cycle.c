@@ -28,6 +28,7 @@
 #include "config.h"
 #include "directory.h"
 #include "util.h"
+#include "vmemo.h"
 
 /* Beyond a few threads OpenSSL's internal locks eat the gain. */
 #define CYCLE_MAX_THREADS 4
@@ -240,6 +241,7 @@ int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailb
         struct dir_answer *answers = NULL;
         struct cycle_file *files = NULL;
         const char **addresses = NULL;
+        struct vmemo *memo = NULL;
         struct eval_ctx ctx;
         struct dir *d = NULL;
         struct timespec t0, t1;
@@ -271,6 +273,11 @@ int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailb
         if (rc < 0)
                 goto out;
         eval_ctx_init(&ctx, pki, now);
+        /* One memo per cycle: the CA part of a path is verified once (vmemo.c). */
+        rc = vmemo_new(&memo);
+        if (rc < 0)
+                goto out;
+        ctx.memo = memo;
         w = (struct work){ .ctx = &ctx, .require_usages = c->require_usages,
                            .mailboxes = mailboxes, .n = n,
                            .answers = r.directory_failed ? NULL : answers,
@@ -290,6 +297,7 @@ int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailb
                           (uint64_t)(t1.tv_nsec / 1000) - (uint64_t)(t0.tv_nsec / 1000);
 out:
         dir_close(d);
+        vmemo_free(memo);
         for (size_t i = 0; answers && i < n; i++)
                 dir_answer_free(&answers[i]);
         free(answers);

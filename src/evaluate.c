@@ -22,6 +22,7 @@
 #include "config.h"
 #include "pki.h"
 #include "util.h"
+#include "vmemo.h"
 
 #define NAME_MAX_LEN 1024       /* of a DN, in bytes, before escaping */
 #define ADDR_MAX_LEN 256
@@ -140,7 +141,7 @@ static const char *reason_name(int reason)
 /* Details of a revocation from the CRL OpenSSL was looking at. */
 static void note_revocation(X509_STORE_CTX *ctx, X509 *cert, struct vfy_error *e)
 {
-        X509_CRL *crl = X509_STORE_CTX_get0_current_crl(ctx);
+        X509_CRL *crl = vmemo_current_crl(ctx);
         X509_REVOKED *rev = NULL;
         ASN1_ENUMERATED *reason;
 
@@ -173,7 +174,7 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
         *e = (struct vfy_error){ .depth = depth, .code = code, .revoked_reason = -1 };
         if (cert && X509_up_ref(cert))
                 e->cert = cert;
-        crl = X509_STORE_CTX_get0_current_crl(ctx);
+        crl = vmemo_current_crl(ctx);
         if (crl && (code == X509_V_ERR_CRL_HAS_EXPIRED || code == X509_V_ERR_CRL_NOT_YET_VALID))
                 e->has_crl_next = asn1_to_time(X509_CRL_get0_nextUpdate(crl), &e->crl_next);
         if (code == X509_V_ERR_CERT_REVOKED)
@@ -289,6 +290,7 @@ static int run_verify(const struct eval_ctx *ec, X509 *cert, STACK_OF(X509) *unt
                       struct vfy_log *log, STACK_OF(X509) **chain, int *num_untrusted)
 {
         STACK_OF(X509) *inter = pki_intermediates(ec->pki), *all = NULL, *use;
+        struct vmemo_run memo = { .memo = NULL };
         X509_STORE_CTX *ctx = NULL;
         int r = -ENOMEM, ok;
 
@@ -310,8 +312,13 @@ static int run_verify(const struct eval_ctx *ec, X509 *cert, STACK_OF(X509) *unt
         X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), ec->now);
         X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
         X509_STORE_CTX_set_app_data(ctx, log);
+        /* Only the configured intermediates make a CA part the memo can
+         * recognise; certificates that came with this one do not. */
+        if (ec->memo && vmemo_attach(&memo, ec->memo, ctx, use == inter) < 0)
+                goto out;
         ERR_clear_error();
         ok = X509_verify_cert(ctx);
+        vmemo_detach(&memo, ctx);
         if (ok <= 0) {
                 /* e.g. a public key that cannot be decoded: OpenSSL says
                  * "unspecified" and keeps the real reason in its queue. */

@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "util.h"
+#include "vmemo.h"
 
 #define PATH_MSG_MAX 512
 
@@ -683,6 +684,8 @@ int pki_load(const struct cfg_pki *settings, struct pki **ret, char **err)
         r = load_all(p, settings, err);
         if (r == 0)
                 r = warm_caches(p);
+        if (r == 0)
+                r = vmemo_install(p->store);
         if (r < 0)
                 goto out;
         *ret = p;
