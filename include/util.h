@@ -3,6 +3,7 @@
 #ifndef SMIMEWATCH_UTIL_H
 #define SMIMEWATCH_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,6 +86,10 @@ void util_buf_item(struct util_buf *b, const char *sep, const char *item);
 /* The string ("" when nothing was added; caller frees), or NULL when out
  * of memory; b is empty again either way. */
 char *util_buf_take(struct util_buf *b);
+
+/* vasprintf() returning the string, or NULL when out of memory (where
+ * vasprintf() leaves its pointer undefined). */
+char *util_vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Frees the n strings of v and v. */
 void util_strv_free(char **v, size_t n);

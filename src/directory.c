@@ -86,14 +86,13 @@ static struct timeval usec_to_tv(uint64_t usec)
 static void append(char **msg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void append(char **msg, const char *fmt, ...)
 {
-        char *part = NULL, *joined = NULL;
+        char *part, *joined = NULL;
         va_list ap;
-        int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&part, fmt, ap);
+        part = util_vformat(fmt, ap);
         va_end(ap);
-        if (r < 0)
+        if (!part)
                 return;
         if (!*msg) {
                 *msg = part;

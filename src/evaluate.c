@@ -432,32 +432,28 @@ static int add_policy(const struct pki *pki, struct cert_result *out, const stru
         const struct cfg_pki *s = pki_settings(pki);
         struct util_buf b = { 0 };
         struct problem *p = NULL;
-        char *list = NULL, *w = NULL;
+        char *w = NULL, *msg;
 
         if (e->code == X509_V_ERR_INVALID_POLICY_EXTENSION) {
                 w = who(e);
-                if (w)
-                        p = problem_add(&out->problems, PROBLEM_CERT_POLICY_MISMATCH, SW_CRITICAL,
-                                        "%s has an invalid or inconsistent certificate policy "
-                                        "extension", w);
-                free(w);
-                return p ? 0 : -ENOMEM;
-        }
-        if (s->n_require_policy == 0)
-                p = problem_add(&out->problems, PROBLEM_CERT_POLICY_MISMATCH, SW_CRITICAL,
-                                "a CA of the chain requires an explicit certificate policy, "
-                                "but no policy is valid for the path");
-        else {
+                b.oom = !w;
+                util_buf_add(&b, "%s has an invalid or inconsistent certificate policy extension",
+                             w);
+        } else if (s->n_require_policy == 0) {
+                util_buf_add(&b, "a CA of the chain requires an explicit certificate policy, "
+                             "but no policy is valid for the path");
+        } else {
                 /* The OIDs passed OBJ_txt2obj in pki_load: dotted digits only. */
+                util_buf_add(&b, "the path is not valid under the required certificate policy (");
                 for (size_t i = 0; i < s->n_require_policy; i++)
-                        util_buf_item(&b, ", ", s->require_policy[i]);
-                list = util_buf_take(&b);
-                if (list)
-                        p = problem_add(&out->problems, PROBLEM_CERT_POLICY_MISMATCH, SW_CRITICAL,
-                                        "the path is not valid under the required certificate "
-                                        "policy (%s)", list);
-                free(list);
+                        util_buf_add(&b, "%s%s", i ? ", " : "", s->require_policy[i]);
+                util_buf_add(&b, ")");
         }
+        free(w);
+        msg = util_buf_take(&b);
+        if (msg)
+                p = problem_add(&out->problems, PROBLEM_CERT_POLICY_MISMATCH, SW_CRITICAL, "%s", msg);
+        free(msg);
         return p ? 0 : -ENOMEM;
 }
 

@@ -51,19 +51,16 @@ struct entry {
 static void add(struct entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add(struct entry *e, const char *fmt, ...)
 {
-        char *raw = NULL, *value = NULL, *eq;
+        char *raw, *value = NULL, *eq;
         va_list ap;
-        int r;
 
         if (e->oom || e->n >= MAX_FIELDS) {
                 e->oom = true;
                 return;
         }
         va_start(ap, fmt);
-        r = vasprintf(&raw, fmt, ap);
+        raw = util_vformat(fmt, ap);
         va_end(ap);
-        if (r < 0)
-                raw = NULL;     /* undefined after a failure */
         eq = raw ? strchr(raw, '=') : NULL;
         if (eq)
                 value = util_escape(eq + 1);

@@ -18,15 +18,12 @@ void log_to_journal(bool on)
 /* An output edge: the message is escaped here (util_escape()). */
 void log_msg(int priority, const char *fmt, ...)
 {
-        char *raw = NULL, *msg = NULL;
+        char *raw, *msg;
         va_list ap;
-        int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&raw, fmt, ap);
+        raw = util_vformat(fmt, ap);
         va_end(ap);
-        if (r < 0)
-                raw = NULL;     /* undefined after a failure */
         msg = raw ? util_escape(raw) : NULL;
         if (journal)
                 /* sd_journal_printv() would leave out SYSLOG_IDENTIFIER,

@@ -57,6 +57,15 @@ static json_t *jtime(time_t t)
         return json_string(util_format_time(t, buf));
 }
 
+/* o when it was built without an error (e), else NULL. */
+static json_t *built(json_t *o, int e)
+{
+        if (!e)
+                return o;
+        json_decref(o);
+        return NULL;
+}
+
 static json_t *usage_array(unsigned bits)
 {
         json_t *a = json_array();
@@ -72,21 +81,27 @@ static json_t *usage_array(unsigned bits)
         return a;
 }
 
-static json_t *cert_problem_json(const struct problem *p)
+/* A problem object with its code and level; NULL when out of memory. */
+static json_t *problem_head(const struct problem *p, int *e)
 {
         json_t *o = json_object();
+
+        if (o) {
+                *e |= json_object_set_new(o, "code", json_string(problem_code_name(p->code)));
+                *e |= json_object_set_new(o, "level", json_string(sw_status_name(p->level)));
+        }
+        return o;
+}
+
+static json_t *cert_problem_json(const struct problem *p)
+{
         int e = 0;
+        json_t *o = problem_head(p, &e);
 
         if (!o)
                 return NULL;
-        e |= json_object_set_new(o, "code", json_string(problem_code_name(p->code)));
-        e |= json_object_set_new(o, "level", json_string(sw_status_name(p->level)));
         e |= json_object_set_new(o, "message", jstr(p->message));
-        if (e) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        return built(o, e);
 }
 
 static json_t *cert_problems_json(const struct problem_list *l)
@@ -133,11 +148,7 @@ json_t *report_cert_json(const struct cert_result *r)
                                  bad ? json_null() : json_string(rev_status_name(r->revocation)));
         e |= json_object_set_new(o, "usable_for", usage_array(bad ? 0 : r->usable_for));
         e |= json_object_set_new(o, "problems", cert_problems_json(&r->problems));
-        if (e) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        return built(o, e);
 }
 
 /* Flushes f; r is the error so far. 0 or -errno. */
@@ -176,11 +187,7 @@ static json_t *doc_head(time_t checked_at, enum sw_status status)
         e |= json_object_set_new(o, "version", json_integer(1));
         e |= json_object_set_new(o, "checked_at", jtime(checked_at));
         e |= json_object_set_new(o, "status", json_string(sw_status_name(status)));
-        if (e) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        return built(o, e);
 }
 
 int report_check_cert_json(FILE *f, const struct cert_result *r, const char *mailbox,
@@ -203,24 +210,18 @@ int report_check_cert_json(FILE *f, const struct cert_result *r, const char *mai
 static json_t *mailbox_problem_json(const struct mailbox_result *m, const struct problem *p)
 {
         bool has_cert = p->cert >= 0 && (size_t)p->cert < m->n_certs;
-        json_t *o = json_object();
         int e = 0;
+        json_t *o = problem_head(p, &e);
 
         if (!o)
                 return NULL;
-        e |= json_object_set_new(o, "code", json_string(problem_code_name(p->code)));
-        e |= json_object_set_new(o, "level", json_string(sw_status_name(p->level)));
         e |= json_object_set_new(o, "usage", jstr(usage_name(p->usage)));
         e |= json_object_set_new(o, "days_left",
                                  p->has_days_left ? json_integer(p->days_left) : json_null());
         e |= json_object_set_new(o, "message", jstr(p->message));
         e |= json_object_set_new(o, "certificate",
                                  jstr(has_cert ? m->certs[p->cert].sha256 : NULL));
-        if (e) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        return built(o, e);
 }
 
 /* The entries, problems and certificates arrays of one mailbox; 0 or -1. */
@@ -250,11 +251,7 @@ static json_t *mailbox_json(const struct mailbox_result *m)
                 return NULL;
         e |= json_object_set_new(o, "address", jstr(m->address));
         e |= json_object_set_new(o, "status", json_string(sw_status_name(m->status)));
-        if (e || mailbox_arrays(o, m) < 0) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        return built(o, e || mailbox_arrays(o, m) < 0);
 }
 
 static json_t *summary_json(const struct cycle_result *c)
@@ -264,11 +261,7 @@ static json_t *summary_json(const struct cycle_result *c)
 
         for (int s = 0; o && s < SW_STATUS_COUNT; s++)
                 e |= json_object_set_new(o, sw_status_name(s), json_integer(c->counts[s]));
-        if (e) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        return built(o, e);
 }
 
 int report_verify_json(FILE *f, const struct cycle_result *c)

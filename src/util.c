@@ -369,6 +369,13 @@ uint64_t util_address_hash(const char *address)
         return h;
 }
 
+char *util_vformat(const char *fmt, va_list ap)
+{
+        char *s = NULL;
+
+        return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
 void util_buf_add(struct util_buf *b, const char *fmt, ...)
 {
         va_list ap;
