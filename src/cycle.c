@@ -224,13 +224,11 @@ int cycle_input(const struct cfg_mailbox *mb, unsigned require_usages,
 
 void cycle_input_free(struct mbx_input *in)
 {
-        if (!in)
-                return;
-        free(in->entries);
-        free(in->blobs);
-        in->entries = NULL;
-        in->blobs = NULL;
-        in->n_entries = in->n_blobs = 0;
+        if (in) {
+                free(in->entries);
+                free(in->blobs);
+                *in = (struct mbx_input){ .address = NULL };
+        }
 }
 
 int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mailboxes,

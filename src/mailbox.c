@@ -422,12 +422,11 @@ int mbx_evaluate(const struct eval_ctx *ctx, const struct mbx_input *in,
         r.status = problem_list_worst(&r.problems);
         rc = 0;
 out:
-        if (rc < 0) {
+        if (rc < 0)
                 mailbox_result_free(&r);
-                return rc;
-        }
-        *out = r;
-        return 0;
+        else
+                *out = r;
+        return rc;
 }
 
 void mailbox_result_free(struct mailbox_result *r)
