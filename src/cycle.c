@@ -319,11 +319,11 @@ out:
 
 void cycle_result_free(struct cycle_result *r)
 {
-        if (!r)
-                return;
-        for (size_t i = 0; i < r->n_mailboxes; i++)
+        for (size_t i = 0; r && i < r->n_mailboxes; i++)
                 mailbox_result_free(&r->mailboxes[i]);
-        free(r->mailboxes);
-        free(r->directory_reason);
-        memset(r, 0, sizeof(*r));
+        if (r) {
+                free(r->mailboxes);
+                free(r->directory_reason);
+                memset(r, 0, sizeof(*r));
+        }
 }

@@ -1046,12 +1046,11 @@ void cert_result_free(struct cert_result *r)
 {
         if (!r)
                 return;
-        free(r->attribute);
-        free(r->origin);
-        free(r->subject);
-        free(r->issuer);
-        free(r->serial);
-        free(r->path_error);
+        char *strings[] = { r->attribute, r->origin, r->subject, r->issuer, r->serial,
+                            r->path_error };
+
+        for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+                free(strings[i]);
         problem_list_free(&r->problems);
         memset(r, 0, sizeof(*r));
 }

@@ -706,16 +706,35 @@ static char *usage_cell(const struct mailbox_result *m, unsigned usage)
         return asprintf(&o, "expires in %ld d", d) < 0 ? NULL : o;
 }
 
+/* The headlines that are the same for every mailbox. */
+static const char *fixed_headline(enum problem_code code)
+{
+        static const struct { enum problem_code code; const char *text; } fixed[] = {
+                { PROBLEM_STALE_CERT_PUBLISHED, "unusable certificate published (remove it)" },
+                { PROBLEM_REVOCATION_UNKNOWN, "revocation status unknown (CRL missing or outdated)" },
+                { PROBLEM_CERT_SUBJECT_EMAIL_ONLY, "address only in the subject, not in subjectAltName" },
+                { PROBLEM_DECRYPTION_KEY_MISMATCH, "held key cannot decrypt (wrong key)" },
+                { PROBLEM_DECRYPTION_KEY_UNREADABLE, "held key unreadable: decryption not checked" },
+        };
+
+        for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+                if (fixed[i].code == code)
+                        return fixed[i].text;
+        return NULL;
+}
+
 /* A few words for the table; the full message is in the details. NULL
  * where the message itself is short enough (or out of memory). */
 static char *headline(const struct mailbox_result *m, const struct problem *p)
 {
-        const char *usage = usage_name(p->usage);
+        const char *usage = usage_name(p->usage), *fixed = fixed_headline(p->code);
         const struct cert_result *c = p->cert >= 0 && (size_t)p->cert < m->n_certs
                                               ? &m->certs[p->cert] : NULL;
         char *o = NULL;
         int r = -1;
 
+        if (fixed)
+                return strdup(fixed);
         switch (p->code) {
         case PROBLEM_MAILBOX_AMBIGUOUS:
                 r = asprintf(&o, "%s%zu directory entries for the address",
@@ -725,28 +744,13 @@ static char *headline(const struct mailbox_result *m, const struct problem *p)
                 r = asprintf(&o, "%s%scertificate expires in %ld day%s", usage ? usage : "",
                              usage ? " " : "", p->days_left, p->days_left == 1 ? "" : "s");
                 break;
-        case PROBLEM_STALE_CERT_PUBLISHED:
-                r = asprintf(&o, "unusable certificate published (remove it)");
-                break;
-        case PROBLEM_REVOCATION_UNKNOWN:
-                r = asprintf(&o, "revocation status unknown (CRL missing or outdated)");
-                break;
         case PROBLEM_CERT_WEAK_KEY:
                 r = asprintf(&o, "weak key%s%s%s", c && c->key[0] ? " (" : "",
                              c && c->key[0] ? c->key : "", c && c->key[0] ? ")" : "");
                 break;
-        case PROBLEM_CERT_SUBJECT_EMAIL_ONLY:
-                r = asprintf(&o, "address only in the subject, not in subjectAltName");
-                break;
         case PROBLEM_ENCRYPTION_CERT_MISSING:
         case PROBLEM_SIGNATURE_CERT_MISSING:
                 r = asprintf(&o, "no usable %s certificate", usage ? usage : "");
-                break;
-        case PROBLEM_DECRYPTION_KEY_MISMATCH:
-                r = asprintf(&o, "held key cannot decrypt (wrong key)");
-                break;
-        case PROBLEM_DECRYPTION_KEY_UNREADABLE:
-                r = asprintf(&o, "held key unreadable: decryption not checked");
                 break;
         default:
                 break;
