@@ -52,9 +52,6 @@ int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason);
 int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
                struct dir_answer *answers, char **reason);
 
-/* The URI dir_open() connected to. */
-const char *dir_uri(const struct dir *d);
-
 void dir_answer_free(struct dir_answer *a);     /* the contents */
 void dir_close(struct dir *d);                  /* unbinds; NULL is fine */
 

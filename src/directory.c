@@ -628,11 +628,6 @@ out:
         return r;
 }
 
-const char *dir_uri(const struct dir *d)
-{
-        return d->uri;
-}
-
 /* ---- lookups ------------------------------------------------------- */
 
 struct slot {
