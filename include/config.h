@@ -22,6 +22,9 @@ struct cfg_service {
         uint64_t realert_usec;          /* default 24h */
         char *mailbox_list;             /* NULL when unset */
         char *metrics_file;             /* Prometheus textfile; NULL when unset */
+        char *smtp_host;                /* [service] smtp; NULL: no SIZE check */
+        int smtp_port;                  /* default 25 */
+        uint64_t min_message_size;      /* octets; default 10 MB (10,000,000) */
 };
 
 struct cfg_pki {
@@ -51,6 +54,7 @@ struct cfg_directory {
         bool starttls;
         char *tls_ca_file;              /* NULL: the system store */
         uint64_t timeout_usec;          /* default 10s */
+        char *discover;                 /* filter whose entries' mail values are mailboxes; NULL: none */
 };
 
 struct cfg_mailbox {
@@ -61,6 +65,7 @@ struct cfg_mailbox {
         int warn_days;                  /* resolved: the override or [service] */
         int critical_days;
         char *origin;                   /* "FILE:LINE" where it was configured */
+        bool from_list;                 /* from mailbox_list, not a [mailbox] section */
 };
 
 struct cfg {
