@@ -157,6 +157,15 @@ static int conn_fill(struct conn *c)
         return 0;
 }
 
+/* The buffer is no string: its lines are checked by length. */
+static bool all_digits(const char *p, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (p[i] < '0' || p[i] > '9')
+                        return false;
+        return true;
+}
+
 /* "SIZE", "SIZE 0" (no fixed limit) or "SIZE 52428800" (RFC 1870). */
 static void keyword(struct reply *r, const char *kw, size_t n)
 {
@@ -174,7 +183,7 @@ static void keyword(struct reply *r, const char *kw, size_t n)
         dn = n > 5 ? n - 5 : 0;
         if (dn == 0)
                 return;
-        if (dn >= sizeof(digits) || strspn(kw + 5, "0123456789") < dn) {
+        if (dn >= sizeof(digits) || !all_digits(kw + 5, dn)) {
                 r->size_ok = false;
                 return;
         }
@@ -201,7 +210,7 @@ static int read_reply(struct conn *c, struct reply *r)
                 used = n + 1;
                 if (n > 0 && c->buf[n - 1] == '\r')
                         n--;
-                if (n < 3 || n > LINE_MAX_LEN || strspn(c->buf, "0123456789") < 3 ||
+                if (n < 3 || n > LINE_MAX_LEN || !all_digits(c->buf, 3) ||
                     (n > 3 && c->buf[3] != ' ' && c->buf[3] != '-'))
                         return fail(c, "the server does not speak SMTP");
                 code = (c->buf[0] - '0') * 100 + (c->buf[1] - '0') * 10 + (c->buf[2] - '0');
