@@ -59,7 +59,7 @@ struct cycle_result {
         struct mailbox_result *mailboxes;
         size_t n_mailboxes;
         struct cycle_set set;                   /* of cycle_run_all(); empty after cycle_run() */
-        struct smtp_result smtp;                /* [service] smtp, checked by cycle_run_all() */
+        struct smtp_result smtp;                /* [service] smtp, checked once per cycle */
 };
 
 /* Checks the n mailboxes at time now. 0 or -ENOMEM; a directory failure is

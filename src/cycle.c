@@ -314,6 +314,21 @@ out:
         return rc;
 }
 
+/* The mail server's limit concerns every mailbox it serves. */
+static int check_smtp(const struct cfg *c, struct cycle_result *r)
+{
+        int rc = smtp_check(c, &r->smtp);
+
+        for (size_t i = 0; rc >= 0 && r->smtp.status == SW_WARNING && i < r->n_mailboxes; i++)
+                rc = smtp_add_problem(&r->smtp, &r->mailboxes[i]);
+        if (rc >= 0 && r->smtp.status == SW_WARNING) {
+                memset(r->counts, 0, sizeof(r->counts));
+                r->status = SW_OK;
+                tally(r, r->n_mailboxes);
+        }
+        return rc;
+}
+
 int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mailboxes,
               size_t n, time_t now, struct cycle_result *out)
 {
@@ -322,6 +337,8 @@ int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailb
         int rc;
 
         rc = run(c, pki, mailboxes, n, now, &d, &r);
+        if (rc >= 0)
+                rc = check_smtp(c, &r);
         dir_close(d);
         if (rc < 0) {
                 cycle_result_free(&r);
@@ -507,17 +524,9 @@ int cycle_run_all(const struct cfg *c, const struct pki *pki, time_t now,
                 r.directory_failed = true;
         rc = make_set(c, d, r.directory_reason, &r.set);
         if (rc >= 0)
-                rc = smtp_check(c, &r.smtp);
-        if (rc >= 0)
                 rc = run(c, pki, r.set.mailboxes, r.set.n, now, &d, &r);
-        /* The mail server's limit concerns every mailbox it serves. */
-        for (size_t i = 0; rc >= 0 && r.smtp.status == SW_WARNING && i < r.n_mailboxes; i++)
-                rc = smtp_add_problem(&r.smtp, &r.mailboxes[i]);
-        if (rc >= 0 && r.smtp.status == SW_WARNING) {
-                memset(r.counts, 0, sizeof(r.counts));
-                r.status = SW_OK;
-                tally(&r, r.n_mailboxes);
-        }
+        if (rc >= 0)
+                rc = check_smtp(c, &r);
         /* A partial discovery: what it found is checked, but not everything was. */
         if (rc >= 0 && r.set.discovery_reason)
                 r.status = sw_status_worse(r.status, SW_UNKNOWN);

@@ -88,7 +88,7 @@ int mode_check_config(const struct mode_options *o)
         if (!c->directory.configured)
                 fprintf(stderr, "smimewatch: note: %s has no [directory] section; only --check-cert "
                         "can use it\n", c->path);
-        else if (c->n_mailboxes == 0)
+        else if (c->n_mailboxes == 0 && !c->directory.discover)
                 fprintf(stderr, "smimewatch: note: %s configures no mailbox\n", c->path);
 out:
         if (password) {
