@@ -298,10 +298,36 @@ static json_t *summary_json(const struct cycle_result *c)
         return o;
 }
 
+/* A mailbox's object as json_dumpf() indents it inside the document's
+ * "mailboxes" array, two levels deep. Strings hold no raw newline. */
+static int dump_nested(FILE *f, json_t *o)
+{
+        char *s = o ? json_dumps(o, JSON_FLAGS) : NULL, *p, *nl;
+        int r = 0;
+
+        json_decref(o);
+        if (!s)
+                return -ENOMEM;
+        for (p = s; r == 0 && *p; p = nl ? nl + 1 : p + strlen(p)) {
+                nl = strchr(p, '\n');
+                if (fputs("    ", f) == EOF ||
+                    fwrite(p, 1, nl ? (size_t)(nl - p + 1) : strlen(p), f) == 0)
+                        r = -EIO;
+        }
+        free(s);
+        return r;
+}
+
+/* The document is written a mailbox at a time: for a large cycle the
+ * whole tree at once would take several times the memory of the results
+ * it is made from. The bytes are what json_dumpf() of the whole gives. */
 int report_verify_json(FILE *f, const struct cycle_result *c)
 {
+        static const char empty_tail[] = "[]\n}";
         json_t *doc = doc_head(c->checked_at, c->status), *mailboxes = json_array();
-        int e = 0;
+        char *head = NULL;
+        size_t len;
+        int e = 0, r = 0;
 
         if (!doc) {
                 json_decref(mailboxes);
@@ -309,13 +335,31 @@ int report_verify_json(FILE *f, const struct cycle_result *c)
         }
         e |= json_object_set_new(doc, "summary", summary_json(c));
         e |= json_object_set_new(doc, "mailboxes", mailboxes);
-        for (size_t i = 0; !e && i < c->n_mailboxes; i++)
-                e |= json_array_append_new(mailboxes, mailbox_json(&c->mailboxes[i]));
-        if (e) {
-                json_decref(doc);
+        if (e || c->n_mailboxes == 0)
+                return e ? (json_decref(doc), -ENOMEM) : dump(f, doc);
+        head = json_dumps(doc, JSON_FLAGS);
+        json_decref(doc);
+        len = head ? strlen(head) : 0;
+        /* "mailboxes" is the last member: the text ends with its empty array. */
+        if (!head || len < sizeof(empty_tail) - 1 ||
+            strcmp(head + len - (sizeof(empty_tail) - 1), empty_tail) != 0) {
+                free(head);
                 return -ENOMEM;
         }
-        return dump(f, doc);
+        errno = 0;
+        if (fwrite(head, 1, len - (sizeof(empty_tail) - 1), f) == 0 || fputs("[\n", f) == EOF)
+                r = -EIO;
+        for (size_t i = 0; r == 0 && i < c->n_mailboxes; i++) {
+                r = dump_nested(f, mailbox_json(&c->mailboxes[i]));
+                if (r == 0 && fputs(i + 1 < c->n_mailboxes ? ",\n" : "\n", f) == EOF)
+                        r = -EIO;
+        }
+        if (r == 0 && fputs("  ]\n}\n", f) == EOF)
+                r = -EIO;
+        if (r == -EIO && errno > 0)
+                r = -errno;
+        free(head);
+        return finish(f, r);
 }
 
 /* ---- text: helpers ----------------------------------------------------- */
