@@ -24,6 +24,7 @@
 #include "cycle.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -454,4 +455,10 @@ void cycle_result_free(struct cycle_result *r)
         free(r->mailboxes);
         free(r->directory_reason);
         memset(r, 0, sizeof(*r));
+}
+
+void cycle_release_memory(void)
+{
+        /* Every arena, the helpers' too: free() keeps what it can reuse. */
+        malloc_trim(0);
 }
