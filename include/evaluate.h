@@ -70,4 +70,9 @@ int eval_unparsable(const unsigned char *data, size_t len, const char *why,
 
 void cert_result_free(struct cert_result *r);  /* the contents; r may be NULL */
 
+/* A name as RFC 2253 in UTF-8, escaped for terminals, JSON and the
+ * journal; the serial number in upper-case hex. NULL when out of memory. */
+char *eval_dn_string(const X509_NAME *name);
+char *eval_serial_hex(const X509 *x);
+
 #endif

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "decrypt.h"
 #include "directory.h"
 #include "util.h"
 #include "vmemo.h"
@@ -86,6 +87,10 @@ static void evaluate_one(struct work *w, size_t i)
                          w->dir_reason, w->files[i], &in);
         if (rc >= 0)
                 rc = mbx_evaluate(w->ctx, &in, &w->results[i]);
+        /* Reads the held key (I/O, a secret): a step after the
+         * verdict, as late and as briefly as possible. */
+        if (rc >= 0)
+                rc = decrypt_check(&w->mailboxes[i], &in, &w->results[i]);
         cycle_input_free(&in);
         /* The result holds copies: the raw answer can go now, which
          * keeps the peak memory of a large cycle down. */

@@ -91,7 +91,7 @@ static bool asn1_to_time(const ASN1_TIME *t, time_t *ret)
 }
 
 /* A name as RFC 2253 in UTF-8, escaped for terminals, JSON and journal. */
-static char *name_string(const X509_NAME *name)
+char *eval_dn_string(const X509_NAME *name)
 {
         BIO *bio = BIO_new(BIO_s_mem());
         char *data = NULL, *s = NULL;
@@ -109,10 +109,10 @@ static char *name_string(const X509_NAME *name)
 
 static char *cert_subject(const X509 *x)
 {
-        return x ? name_string(X509_get_subject_name(x)) : strdup("?");
+        return x ? eval_dn_string(X509_get_subject_name(x)) : strdup("?");
 }
 
-static char *serial_hex(const X509 *x)
+char *eval_serial_hex(const X509 *x)
 {
         BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
         char *hex = bn ? BN_bn2hex(bn) : NULL, *s = hex ? strdup(hex) : NULL;
@@ -359,7 +359,7 @@ static char *who(const struct vfy_error *e)
 
 static char *issuer_of(const struct vfy_error *e)
 {
-        return e->cert ? name_string(X509_get_issuer_name(e->cert)) : strdup("?");
+        return e->cert ? eval_dn_string(X509_get_issuer_name(e->cert)) : strdup("?");
 }
 
 static int add_untrusted(struct cert_result *out, const struct vfy_error *e)
@@ -554,9 +554,9 @@ static int describe(X509 *x, time_t now, struct cert_result *out, bool *times_ok
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned md_len = 0;
 
-        out->subject = name_string(X509_get_subject_name(x));
-        out->issuer = name_string(X509_get_issuer_name(x));
-        out->serial = serial_hex(x);
+        out->subject = eval_dn_string(X509_get_subject_name(x));
+        out->issuer = eval_dn_string(X509_get_issuer_name(x));
+        out->serial = eval_serial_hex(x);
         if (!out->subject || !out->issuer || !out->serial ||
             !X509_digest(x, EVP_sha256(), md, &md_len) || md_len != 32)
                 return -ENOMEM;
