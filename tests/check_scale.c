@@ -254,7 +254,7 @@ START_TEST(memory_given_back)
         char *errors = NULL;
         long before, after;
 
-        ck_assert_msg(cfg_load(conf, CFG_NEED_DIRECTORY, &c, &errors) == 0, "%s", errors);
+        ck_assert_msg(load_settings(conf, CFG_NEED_DIRECTORY, &c, &errors) == 0, "%s", errors);
         ck_assert_msg(pki_load(&c->pki, &pki, &errors) == 0, "%s", errors);
         /* A first cycle warms OpenSSL's and libldap's lasting caches and
          * makes the helper threads' malloc arenas. */
