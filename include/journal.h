@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* The service's alert entries in the journal (INTERFACE.md, "Journal
- * (service mode)"): structured entries with a MESSAGE_ID from msgid.h and
+/* The service's alert entries in the journal (smimewatch(8),
+ * JOURNAL): structured entries with a MESSAGE_ID from msgid.h and
  * SMIMEWATCH_* fields, for monitoring and for `journalctl -x`. Whether an
  * entry is due is decided by state.h; diagnostics of smimewatch itself go
  * through log.h. Every function returns 0 or the -errno of sd_journal_send. */
@@ -34,9 +34,10 @@ int journal_outage(const char *reason, size_t n_mailboxes);
 /* It answers again after an outage that began at since. */
 int journal_outage_over(time_t since);
 
-/* After each cycle: the (last known) status counts of the n mailboxes and
- * when the next check is; outage_reason is set while the directory is down. */
-int journal_summary(const unsigned counts[SW_STATUS_COUNT], size_t n, enum sw_status overall,
-                    time_t next_check, const char *outage_reason);
+/* After each cycle: the (last known) status counts of the n mailboxes (of
+ * which discovered came from [directory] discover only) and when the next
+ * check is; outage_reason is set while the directory is down. */
+int journal_summary(const unsigned counts[SW_STATUS_COUNT], size_t n, size_t discovered,
+                    enum sw_status overall, time_t next_check, const char *outage_reason);
 
 #endif
