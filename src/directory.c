@@ -836,7 +836,16 @@ struct lookup {
         unsigned n_reconnects;
         char *incident;                 /* why the connection broke */
         int incident_error;             /* -EIO or -ETIMEDOUT */
+        dir_answer_fn done;             /* told of each complete answer; may be NULL */
+        void *done_arg;
 };
+
+/* answers[i] is final (found, not found, or failed on its own). */
+static void complete(struct lookup *l, size_t i)
+{
+        if (l->done)
+                l->done(l->done_arg, i);
+}
 
 /* The configured filter with its "%s" replaced by the RFC 4515-escaped
  * address; NULL when out of memory or the filter has no "%s". */
@@ -907,6 +916,7 @@ static int send_search(struct lookup *l, size_t i, bool alone)
         if (!filter) {
                 answer_fail(&l->answers[i], -EINVAL, "cannot build a search filter from '%s'",
                             d->filter);
+                complete(l, i);
                 return 0;
         }
         rc = ldap_search_ext(d->ld, d->base, d->scope, filter, (char **)dir_attributes, 0, NULL,
@@ -924,6 +934,7 @@ static int send_search(struct lookup *l, size_t i, bool alone)
         }
         if (rc != LDAP_SUCCESS) {
                 answer_fail(&l->answers[i], -EIO, "search failed: %s", ldap_err2string(rc));
+                complete(l, i);
                 return 0;
         }
         *s = (struct slot){ .msgid = msgid, .index = i, .deadline = now_usec() + d->timeout_usec,
@@ -1090,6 +1101,7 @@ static void finish(struct lookup *l, struct slot *s, LDAPMessage *msg)
         ldap_memfree(diag);
         ldap_memvfree((void **)referrals);
         free(clean);
+        complete(l, s->index);
         release(l, s);
 }
 
@@ -1174,6 +1186,7 @@ static int recover(struct lookup *l, char **reason)
                 if (s->alone) {
                         answer_fail(&l->answers[s->index], l->incident_error,
                                     "%s (also when searched alone on a new connection)", what);
+                        complete(l, s->index);
                 } else {
                         /* What arrived of it is incomplete: asked again. */
                         dir_answer_free(&l->answers[s->index]);
@@ -1202,6 +1215,12 @@ static int recover(struct lookup *l, char **reason)
 int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
                struct dir_answer *answers, char **reason)
 {
+        return dir_lookup_each(d, addresses, n, answers, NULL, NULL, reason);
+}
+
+int dir_lookup_each(struct dir *d, const char *const *addresses, size_t n,
+                    struct dir_answer *answers, dir_answer_fn done, void *arg, char **reason)
+{
         struct pipe_guard guard;
         struct lookup *l;
         int r = 0;
@@ -1215,7 +1234,7 @@ int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
         if (!l)
                 return -ENOMEM;
         *l = (struct lookup){ .d = d, .addresses = addresses, .answers = answers, .n = n,
-                              .last_activity = now_usec(),
+                              .last_activity = now_usec(), .done = done, .done_arg = arg,
                               .suspects = calloc(n ? n : 1, sizeof(size_t)) };
         if (!l->suspects) {
                 free(l);

@@ -373,6 +373,7 @@ static int on_check_done(sd_event_source *es, int fd, uint32_t revents, void *us
                 s->metrics_error = metrics_update(s->cfg->service.metrics_file, &k->res,
                                                   s->metrics_error);
                 cycle_result_free(&k->res);
+                cycle_release_memory();
         }
         if (s->reload_pending) {
                 s->reload_pending = false;
