@@ -175,13 +175,6 @@ static void set_string(char **field, char *s)
         *field = s;
 }
 
-static void free_strv(char **v, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                free(v[i]);
-        free(v);
-}
-
 /* Relative paths are taken relative to the configuration file's directory. */
 static char *resolve(struct loader *l, const char *value)
 {
@@ -596,7 +589,7 @@ static int parse_list(struct loader *l, const struct key *k, const char *v, char
         }
         free(copy);
         if (r < 0) {
-                free_strv(items, n);
+                util_strv_free(items, n);
                 return r;
         }
         *ret = items;
@@ -1391,9 +1384,9 @@ void cfg_free(struct cfg *c)
                 free(c->pki.origin[i]);
         free(c->pki.trust_anchors);
         free(c->pki.intermediates);
-        free_strv(c->pki.crls, c->pki.n_crls);
-        free_strv(c->pki.require_policy, c->pki.n_require_policy);
-        free_strv(c->directory.uris, c->directory.n_uris);
+        util_strv_free(c->pki.crls, c->pki.n_crls);
+        util_strv_free(c->pki.require_policy, c->pki.n_require_policy);
+        util_strv_free(c->directory.uris, c->directory.n_uris);
         free(c->directory.base);
         free(c->directory.filter);
         free(c->directory.discover);
