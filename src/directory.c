@@ -1337,7 +1337,7 @@ static int page_end(struct dir *d, LDAPMessage *msg, struct berval *cookie, int 
         if (rc != LDAP_SUCCESS)
                 *err = rc;
         if (diag && *diag)
-                clean = util_sanitize(diag, strlen(diag), DIR_MAX_DIAG);
+                clean = util_cut(diag, strlen(diag), DIR_MAX_DIAG);
         ldap_memfree(cookie->bv_val);
         *cookie = (struct berval){ 0, NULL };
         if (*err != LDAP_SUCCESS) {
@@ -1454,7 +1454,7 @@ int dir_discover(struct dir *d, const char *filter, struct dir_discovery *out)
         pipe_restore(&guard);
         out->page_size = size;
         if (rc < 0) {
-                f = util_sanitize(filter, strlen(filter), DIR_MAX_DIAG);
+                f = util_cut(filter, strlen(filter), DIR_MAX_DIAG);
                 append(&out->reason, "%s: the search with '%s' stopped after %zu entr%s in %zu "
                        "page%s of %d: %s%s", d->uri, f ? f : "?", out->n_entries,
                        out->n_entries == 1 ? "y" : "ies", out->n_pages, out->n_pages == 1 ? "" : "s",
