@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,18 @@
 /* A soft token is a few KiB; anything near this is not one. */
 #define KEY_FILE_MAX (1024u * 1024u)
 #define WHY_MAX 512
+
+/* A reason into a WHY_MAX buffer; a long path is simply cut (the reason
+ * then still names the file's start, which is enough to find it). */
+static void say(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(char *buf, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(buf, WHY_MAX, fmt, ap);
+        va_end(ap);
+}
 #define TEST_TEXT "smimewatch decryption readiness test; this message never leaves memory\r\n"
 #define NONCE_LEN 16
 
@@ -79,7 +92,7 @@ static int read_password(const struct cfg_mailbox *mb, char **ret, char *source,
 
         *ret = NULL;
         if (file) {
-                snprintf(source, WHY_MAX, "key_password_file '%s'", file);
+                say(source, "key_password_file '%s'", file);
         } else {
                 if (strchr(mb->address, '/'))
                         return 0;
@@ -96,13 +109,13 @@ static int read_password(const struct cfg_mailbox *mb, char **ret, char *source,
                         return 0;
                 }
                 file = path;
-                snprintf(source, WHY_MAX, "credential " DECRYPT_CREDENTIAL_PREFIX "%s", mb->address);
+                say(source, "credential " DECRYPT_CREDENTIAL_PREFIX "%s", mb->address);
         }
         /* The same rules (regular file, not readable by others, first line)
          * for every secret. */
         r = secret_read_file(file, ret, &err);
         if (r < 0)
-                snprintf(why, WHY_MAX, "key %s", err ? err : "password: cannot be read");
+                say(why, "key %s", err ? err : "password: cannot be read");
         free(err);
         free(path);
         return r == -ENOMEM ? -ENOMEM : r < 0 ? -EACCES : 0;
@@ -122,23 +135,23 @@ static int read_key_file(const char *path, unsigned char **ret, size_t *len, cha
         r = util_open_file(path, &fd, &st);
         if (r == -EISDIR || r == -EINVAL) {
                 r = -EINVAL;
-                snprintf(why, WHY_MAX, "key file '%s' is not a regular file", path);
+                say(why, "key file '%s' is not a regular file", path);
                 goto out;
         }
         if (r < 0) {
                 /* strerror_r: keys are read on the cycle's worker threads. */
-                snprintf(why, WHY_MAX, "key file '%s': %s", path, strerror_r(-r, buf, sizeof(buf)));
+                say(why, "key file '%s': %s", path, strerror_r(-r, buf, sizeof(buf)));
                 goto out;
         }
         if (st.st_mode & S_IROTH) {
                 r = -EACCES;
-                snprintf(why, WHY_MAX, "key file '%s' is readable by others, so it is not used: "
+                say(why, "key file '%s' is readable by others, so it is not used: "
                          "chmod o-r it", path);
                 goto out;
         }
         r = util_read_fd(fd, KEY_FILE_MAX, ret, len);
         if (r < 0)
-                snprintf(why, WHY_MAX, "key file '%s': %s", path,
+                say(why, "key file '%s': %s", path,
                          r == -EFBIG ? "larger than 1 MiB, not a key file"
                                      : strerror_r(-r, buf, sizeof(buf)));
 out:
@@ -179,7 +192,7 @@ static int parse_p12(const unsigned char *data, size_t len, const char *pass, co
 
         if (!p12) {
                 ERR_clear_error();
-                snprintf(why, WHY_MAX, "key file '%s' is neither PKCS#12 nor PEM with a private key",
+                say(why, "key file '%s' is neither PKCS#12 nor PEM with a private key",
                          path);
                 return r;
         }
@@ -187,19 +200,19 @@ static int parse_p12(const unsigned char *data, size_t len, const char *pass, co
         if (!ok) {
                 ERR_clear_error();
                 if (pass)
-                        snprintf(why, WHY_MAX, "key file '%s': wrong password (from %s)", path, source);
+                        say(why, "key file '%s': wrong password (from %s)", path, source);
                 else
-                        snprintf(why, WHY_MAX, "key file '%s' needs a password: set key_password_file "
+                        say(why, "key file '%s' needs a password: set key_password_file "
                                  "or pass the credential " DECRYPT_CREDENTIAL_PREFIX "ADDRESS", path);
                 goto out;
         }
         if (!PKCS12_parse(p12, use, &k->pkey, &cert, &k->certs)) {
-                snprintf(why, WHY_MAX, "key file '%s': cannot decrypt its contents: %s%s", path,
+                say(why, "key file '%s': cannot decrypt its contents: %s%s", path,
                          ssl_reason(), pass ? "" : " (no password was given)");
                 goto out;
         }
         if (!k->pkey) {
-                snprintf(why, WHY_MAX, "key file '%s' holds no private key", path);
+                say(why, "key file '%s' holds no private key", path);
                 goto out;
         }
         if (!k->certs && !(k->certs = sk_X509_new_null())) {
@@ -256,14 +269,14 @@ static int parse_pem(const unsigned char *data, size_t len, const char *pass, co
                 const char *reason = ssl_reason();
 
                 if (pw.asked && !pass)
-                        snprintf(why, WHY_MAX, "key file '%s' holds an encrypted key and there is no "
+                        say(why, "key file '%s' holds an encrypted key and there is no "
                                  "password: set key_password_file or pass the credential "
                                  DECRYPT_CREDENTIAL_PREFIX "ADDRESS", path);
                 else if (pw.asked)
-                        snprintf(why, WHY_MAX, "key file '%s': wrong password (from %s): %s", path,
+                        say(why, "key file '%s': wrong password (from %s): %s", path,
                                  source, reason);
                 else
-                        snprintf(why, WHY_MAX, "key file '%s' holds no readable private key: %s",
+                        say(why, "key file '%s' holds no readable private key: %s",
                                  path, reason);
                 BIO_free(bio);
                 return -EBADMSG;
@@ -379,7 +392,7 @@ static int round_trip(X509 *cert, EVP_PKEY *pkey, char *why)
                 goto out;
         cms = CMS_encrypt(to, in, EVP_aes_256_cbc(), CMS_BINARY);
         if (!cms) {
-                snprintf(why, WHY_MAX, "no test message could be encrypted to the published "
+                say(why, "no test message could be encrypted to the published "
                          "certificate: %s", ssl_reason());
                 r = -EPROTO;
                 goto out;
@@ -388,13 +401,13 @@ static int round_trip(X509 *cert, EVP_PKEY *pkey, char *why)
          * hiding it behind a random key (a countermeasure for servers that
          * decrypt for strangers; this is our own test message). */
         if (!CMS_decrypt(cms, pkey, cert, NULL, out, CMS_BINARY | CMS_DEBUG_DECRYPT)) {
-                snprintf(why, WHY_MAX, "%s", ssl_reason());
+                say(why, "%s", ssl_reason());
                 r = 0;
                 goto out;
         }
         got_len = BIO_get_mem_data(out, &got);
         if (got_len != (long)sizeof(msg) || memcmp(got, msg, sizeof(msg)) != 0) {
-                snprintf(why, WHY_MAX, "the test message came out different");
+                say(why, "the test message came out different");
                 r = 0;
                 goto out;
         }
