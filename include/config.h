@@ -15,6 +15,12 @@ enum cfg_scope { CFG_SCOPE_BASE, CFG_SCOPE_ONE, CFG_SCOPE_SUB };
 
 enum cfg_pki_path { CFG_PKI_TRUST_ANCHORS, CFG_PKI_INTERMEDIATES, CFG_PKI_CRLS, CFG_PKI_PATH_KEYS };
 
+/* [pki] revocation: how revocation is checked (0 is off, so that the
+ * value still reads as "checking at all"). */
+enum cfg_revocation { CFG_REV_OFF, CFG_REV_CRL, CFG_REV_OCSP, CFG_REV_OCSP_THEN_CRL };
+/* [pki] revocation_sources: where CRLs come from. */
+enum cfg_rev_source { CFG_SRC_FILES, CFG_SRC_CRL_DP, CFG_SRC_CRL_DIRECTORY, CFG_SRC_COUNT };
+
 struct cfg_service {
         uint64_t interval_usec;         /* default 6h, at least 10s */
         int warn_days;                  /* default 30 */
@@ -29,7 +35,12 @@ struct cfg_pki {
         char *intermediates;            /* NULL when unset */
         char **crls;                    /* n_crls paths */
         size_t n_crls;
-        bool revocation;                /* "crl" (default): true; "off": false */
+        enum cfg_revocation revocation; /* default crl; CFG_REV_OFF is 0 */
+        enum cfg_rev_source sources[CFG_SRC_COUNT];    /* CRL sources in order */
+        size_t n_sources;               /* default: files crl-dp */
+        char *http_proxy;               /* "http://host:port"; NULL: direct */
+        uint64_t fetch_timeout_usec;    /* default 10s, per fetch */
+        uint64_t crl_refresh_usec;      /* default 1h: a cached CRL is fetched again after this */
         char **require_policy;          /* dotted OIDs; n_require_policy == 0: none */
         size_t n_require_policy;
         unsigned min_rsa_bits;          /* default 3000 */

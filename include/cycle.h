@@ -17,6 +17,8 @@ struct cfg;
 struct cfg_mailbox;
 struct dir_answer;
 struct pki;
+struct rev_material;
+struct rev_opts;
 
 /* A local certificates file as a cycle read it, once, before any
  * evaluation (mailboxes naming the same path share one). */
@@ -36,12 +38,15 @@ struct cycle_result {
         char *directory_reason;                 /* why, when directory_failed */
         struct mailbox_result *mailboxes;
         size_t n_mailboxes;
+        struct rev_material *revocation;        /* what was gathered; NULL without rev */
 };
 
-/* Checks the n mailboxes at time now. 0 or -ENOMEM; a directory failure is
- * a result (directory_failed, every mailbox unknown), not an error. */
+/* Checks the n mailboxes at time now. With rev, the revocation material
+ * the answers need is gathered first (revocation.h); without, only the
+ * configured CRL files count. 0 or -ENOMEM; a directory failure is a
+ * result (directory_failed, every mailbox unknown), not an error. */
 int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mailboxes,
-              size_t n, time_t now, struct cycle_result *out);
+              size_t n, time_t now, const struct rev_opts *rev, struct cycle_result *out);
 void cycle_result_free(struct cycle_result *r);
 
 /* Reads path (at most UTIL_MAX_FILE_SIZE) into f; a file that cannot be

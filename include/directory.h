@@ -52,6 +52,13 @@ int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason);
 int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
                struct dir_answer *answers, char **reason);
 
+/* Reads the first value of attribute (as named, e.g.
+ * "certificateRevocationList;binary") of the entry dn, by a base search
+ * bounded by the timeout; a value over max bytes is refused (-EFBIG).
+ * 0 with the bytes (caller frees), or negative with *reason. */
+int dir_read_attr(struct dir *d, const char *dn, const char *attribute, size_t max,
+                  unsigned char **data, size_t *len, char **reason);
+
 /* The URI dir_open() connected to. */
 const char *dir_uri(const struct dir *d);
 

@@ -27,7 +27,7 @@
 #include "util.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX_KEYS 10             /* per section */
+#define MAX_KEYS 16             /* per section */
 #define MAX_ERRORS 100          /* a binary file must not flood the terminal */
 #define QUOTE_MAX 120           /* bytes of a value quoted in a message */
 #define PASSWORD_MAX 4096       /* bytes of a password file that are read */
@@ -283,13 +283,62 @@ static int parse_scope(struct loader *l, const struct key *k, const char *v, voi
 
 static int parse_revocation(struct loader *l, const struct key *k, const char *v, void *field)
 {
-        static const char *const words[] = { "off", "crl", NULL };
+        static const char *const words[] = { "off", "crl", "ocsp", "ocsp-then-crl", NULL };
+        static const enum cfg_revocation methods[] = { CFG_REV_OFF, CFG_REV_CRL, CFG_REV_OCSP,
+                                                       CFG_REV_OCSP_THEN_CRL };
         int i = word_index(v, words);
 
         if (i < 0)
-                return bad_value(l, k, v, "want crl or off");
-        *(bool *)field = i == 1;
+                return bad_value(l, k, v, "want crl, ocsp, ocsp-then-crl or off");
+        *(enum cfg_revocation *)field = methods[i];
         return 0;
+}
+
+static int parse_sources(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        static const char *const words[] = { "files", "crl-dp", "crl-directory", NULL };
+        struct cfg_pki *p = field;
+        enum cfg_rev_source got[CFG_SRC_COUNT];
+        unsigned seen = 0;
+        char *copy, *save = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        copy = dup_or_oom(l, v);
+        if (!copy)
+                return -ENOMEM;
+        for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+                int i = word_index(w, words);
+
+                if (i < 0)
+                        r = bad_value(l, k, w, "want files, crl-dp or crl-directory "
+                                      "(OCSP is chosen with revocation = ocsp or ocsp-then-crl)");
+                else if (seen & (1u << i))
+                        r = bad_value(l, k, w, "named twice");
+                else {
+                        seen |= 1u << i;
+                        got[n++] = (enum cfg_rev_source)i;
+                }
+        }
+        free(copy);
+        if (r == 0 && n == 0)
+                r = bad_value(l, k, v, "name at least one of files, crl-dp, crl-directory");
+        if (r < 0)
+                return r;
+        memcpy(p->sources, got, n * sizeof(got[0]));
+        p->n_sources = n;
+        return 0;
+}
+
+static int parse_http_proxy(struct loader *l, const struct key *k, const char *v, void *field)
+{
+        const char *host = v + strlen("http://");
+
+        if (strncasecmp(v, "http://", 7) != 0 || !*host || *host == ':' || *host == '/' ||
+            strpbrk(v, " \t"))
+                return bad_value(l, k, v, "want http://HOST[:PORT]");
+        set_string(field, dup_or_oom(l, v));
+        return *(char **)field ? 0 : -ENOMEM;
 }
 
 static int parse_usages(struct loader *l, const struct key *k, const char *v, void *field)
@@ -658,6 +707,10 @@ static const struct key pki_keys[] = {
         { "intermediates", parse_file_or_dir, PKI(intermediates), 0, 0, false },
         { "crls", parse_crls, 0, 0, 0, false },
         { "revocation", parse_revocation, PKI(revocation), 0, 0, false },
+        { "revocation_sources", parse_sources, 0, 0, 0, false },
+        { "http_proxy", parse_http_proxy, PKI(http_proxy), 0, 0, false },
+        { "fetch_timeout", parse_duration, PKI(fetch_timeout_usec), 1, 300, false },
+        { "crl_refresh", parse_duration, PKI(crl_refresh_usec), 10, 30 * 86400, false },
         { "require_policy", parse_policies, 0, 0, 0, false },
         { "min_rsa_bits", parse_unsigned, PKI(min_rsa_bits), 2048, 16384, false },
         { "min_ec_bits", parse_unsigned, PKI(min_ec_bits), 224, 571, false },
@@ -1272,7 +1325,12 @@ static struct cfg *cfg_new(const char *path)
         c->service = (struct cfg_service){ .interval_usec = 6 * 3600 * USEC_PER_SEC,
                                            .warn_days = 30, .critical_days = 7,
                                            .realert_usec = 24 * 3600 * USEC_PER_SEC };
-        c->pki.revocation = true;
+        c->pki.revocation = CFG_REV_CRL;
+        c->pki.sources[0] = CFG_SRC_FILES;
+        c->pki.sources[1] = CFG_SRC_CRL_DP;
+        c->pki.n_sources = 2;
+        c->pki.fetch_timeout_usec = 10 * USEC_PER_SEC;
+        c->pki.crl_refresh_usec = 3600 * USEC_PER_SEC;
         c->pki.min_rsa_bits = 3000;
         c->pki.min_ec_bits = 256;
         c->directory.scope = CFG_SCOPE_SUB;
@@ -1385,6 +1443,7 @@ void cfg_free(struct cfg *c)
                 free(c->pki.origin[i]);
         free(c->pki.trust_anchors);
         free(c->pki.intermediates);
+        free(c->pki.http_proxy);
         free_strv(c->pki.crls, c->pki.n_crls);
         free_strv(c->pki.require_policy, c->pki.n_require_policy);
         free_strv(c->directory.uris, c->directory.n_uris);

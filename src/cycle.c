@@ -12,7 +12,11 @@
  * the evaluation context, and the PKI, which pki_load() leaves with
  * OpenSSL's lazy caches filled); each result has its own slot, and the
  * counts are added up in order afterwards, so the result is the same as
- * with one thread. */
+ * with one thread.
+ *
+ * Revocation material (CRLs, OCSP answers) is gathered with the rest,
+ * once per cycle for all mailboxes (revocation.h), and handed to the
+ * evaluation read-only in the context: its CRLs and its OCSP answers. */
 #include "cycle.h"
 
 #include <errno.h>
@@ -27,6 +31,8 @@
 
 #include "config.h"
 #include "directory.h"
+#include "pki.h"
+#include "revocation.h"
 #include "util.h"
 
 /* Beyond a few threads OpenSSL's internal locks eat the gain. */
@@ -232,8 +238,47 @@ void cycle_input_free(struct mbx_input *in)
         in->n_entries = in->n_blobs = 0;
 }
 
+static int gather_blob(struct rev_gathering *g, const unsigned char *data, size_t len)
+{
+        STACK_OF(X509) *certs = NULL;
+        char *why = NULL;
+        int r = 0;
+
+        /* Undecodable values are the evaluation's to report. */
+        if (data && pki_decode(data, len, &certs, &why) == 0)
+                r = rev_gather_add(g, certs);
+        sk_X509_pop_free(certs, X509_free);
+        free(why);
+        return r;
+}
+
+/* Hands every certificate of the answers and of the local files to the
+ * revocation gathering, one container at a time. */
+static int gather_revocation(const struct cfg *c, const struct pki *pki, const struct rev_opts *o,
+                             const struct dir_answer *answers, size_t n,
+                             const struct cycle_file *files, size_t n_files, time_t now,
+                             struct rev_material **ret)
+{
+        struct rev_gathering *g = NULL;
+        int r = rev_gather_begin(c, pki, o, now, &g);
+
+        for (size_t i = 0; i < n && r == 0; i++)
+                for (size_t e = 0; e < answers[i].n_entries && r == 0; e++)
+                        for (size_t v = 0; v < answers[i].entries[e].n_values && r == 0; v++)
+                                r = gather_blob(g, answers[i].entries[e].values[v].data,
+                                                answers[i].entries[e].values[v].len);
+        for (size_t i = 0; i < n_files && r == 0; i++)
+                if (files[i].error == 0)
+                        r = gather_blob(g, files[i].data, files[i].len);
+        if (r < 0) {
+                rev_gather_abort(g);
+                return r;
+        }
+        return rev_gather_end(g, ret);
+}
+
 int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mailboxes,
-              size_t n, time_t now, struct cycle_result *out)
+              size_t n, time_t now, const struct rev_opts *rev, struct cycle_result *out)
 {
         struct cycle_result r = { .checked_at = now, .status = SW_OK };
         const struct cycle_file **files_of = NULL;
@@ -271,6 +316,13 @@ int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailb
         if (rc < 0)
                 goto out;
         eval_ctx_init(&ctx, pki, now);
+        if (rev && !r.directory_failed && n > 0) {
+                rc = gather_revocation(c, pki, rev, answers, n, files, n_files, now, &r.revocation);
+                if (rc < 0)
+                        goto out;
+                ctx.crls = rev_crls(r.revocation);
+                ctx.rev = r.revocation;
+        }
         w = (struct work){ .ctx = &ctx, .require_usages = c->require_usages,
                            .mailboxes = mailboxes, .n = n,
                            .answers = r.directory_failed ? NULL : answers,
@@ -314,5 +366,6 @@ void cycle_result_free(struct cycle_result *r)
                 mailbox_result_free(&r->mailboxes[i]);
         free(r->mailboxes);
         free(r->directory_reason);
+        rev_material_free(r->revocation);
         memset(r, 0, sizeof(*r));
 }

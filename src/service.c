@@ -30,6 +30,7 @@
 #include "metrics.h"
 #include "modes.h"
 #include "pki.h"
+#include "revocation.h"
 #include "state.h"
 #include "util.h"
 
@@ -48,7 +49,20 @@ struct service {
         uint64_t backoff_start_usec;
         uint64_t backoff_usec;          /* the last retry delay; 0 while the directory answers */
         char status[512];               /* the last STATUS=, restored after a failed reload */
+        char *cache_dir;                /* revocation.h's cache */
+        struct rev_outages rev_outages; /* failing revocation sources, announced once */
 };
+
+/* One journal entry when a revocation source starts failing, one when it is back. */
+static void on_rev_source(const char *source, const char *why, bool covered, bool recovered,
+                          void *arg)
+{
+        (void)arg;
+        if (recovered)
+                journal_source_back(source);
+        else
+                journal_source_failing(source, why, covered);
+}
 
 static bool stderr_is_journal(void)
 {
@@ -205,10 +219,14 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
 
         (void)es;
         (void)usec;
-        r = cycle_run(s->cfg, s->pki, s->cfg->mailboxes, s->cfg->n_mailboxes, now, &res);
+        struct rev_opts ro = { .cache_dir = s->cache_dir };
+
+        r = cycle_run(s->cfg, s->pki, s->cfg->mailboxes, s->cfg->n_mailboxes, now, &ro, &res);
         if (r < 0) {
                 log_error("the check could not run: %s", strerror(-r));
         } else {
+                if (rev_outages_update(&s->rev_outages, res.revocation, on_rev_source, s) < 0)
+                        log_error("out of memory");
                 if (res.directory_failed)
                         next = directory_down(s);
                 else
@@ -348,6 +366,8 @@ static void service_free(struct service *s)
         sd_event_unref(s->event);
         state_free(s->state);
         free(s->state_path);
+        free(s->cache_dir);
+        rev_outages_free(&s->rev_outages);
         pki_free(s->pki);
         cfg_free(s->cfg);
 }
@@ -363,7 +383,10 @@ int service_run(const char *config_path)
                 goto out;
         }
         s.state_path = state_path();
-        if (!s.state_path || !(s.state = open_state(s.state_path))) {
+        s.cache_dir = rev_cache_dir();
+        if (s.cache_dir)
+                (void)mkdir(s.cache_dir, 0700);
+        if (!s.state_path || !s.cache_dir || !(s.state = open_state(s.state_path))) {
                 log_error("out of memory");
                 goto out;
         }
