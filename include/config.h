@@ -67,6 +67,8 @@ struct cfg_directory {
 struct cfg_mailbox {
         char *address;
         char *certificates;             /* NULL when unset */
+        char *key;                      /* the private key staff hold; NULL: not checked */
+        char *key_password_file;        /* NULL: the credential key-password-ADDRESS, if any */
         int warn_days;                  /* resolved: the override or [service] */
         int critical_days;
         char *origin;                   /* "FILE:LINE" where it was configured */

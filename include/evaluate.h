@@ -24,6 +24,8 @@ struct eval_ctx {
         time_t now;                     /* the evaluation time */
         STACK_OF(X509_CRL) *crls;       /* checked against; pki_crls() by default */
         const struct rev_material *rev; /* OCSP answers and CRL origins of the cycle; NULL: none */
+        struct vmemo *memo;             /* NULL (default): every path verified in full;
+                                         * else one memo for this pki, crls and now */
 };
 
 /* A context for pki at now with the configured CRLs. */
@@ -78,5 +80,10 @@ int eval_unparsable(const unsigned char *data, size_t len, const char *why,
                     struct cert_result *out);
 
 void cert_result_free(struct cert_result *r);  /* the contents; r may be NULL */
+
+/* A name as RFC 2253 in UTF-8, escaped for terminals, JSON and the
+ * journal; the serial number in upper-case hex. NULL when out of memory. */
+char *eval_dn_string(const X509_NAME *name);
+char *eval_serial_hex(const X509 *x);
 
 #endif

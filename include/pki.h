@@ -53,8 +53,5 @@ const char *pki_crl_path(const struct pki *p, const X509_CRL *crl);
 
 /* A certificate or CRL time as time_t (UTC); false when unreadable. */
 bool pki_asn1_time(const ASN1_TIME *t, time_t *ret);
-/* A name as RFC 2253 in UTF-8, escaped for terminals, JSON and journal
- * (util_sanitize_dn); NULL when out of memory. */
-char *pki_name_text(const X509_NAME *name);
 
 #endif

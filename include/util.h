@@ -32,6 +32,9 @@ long util_days_until(time_t now, time_t t);
  * convenience). A larger file is refused with -EFBIG without being read;
  * other failures return -errno. */
 int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len);
+/* The same on an open file (left open), for callers that check it with
+ * fstat() first, so that what is read is what was checked. */
+int util_read_fd(int fd, size_t max, unsigned char **ret, size_t *ret_len);
 
 /* Copy of untrusted bytes that is safe for a terminal, JSON and the
  * journal: valid UTF-8 passes, control characters and invalid bytes

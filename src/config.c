@@ -734,6 +734,9 @@ static const struct key policy_keys[] = {
 
 static const struct key mailbox_keys[] = {
         { "certificates", parse_file, MBX(certificates), 0, 0, false },
+        /* Unreadable key files are a verdict of the check (DECRYPTION_KEY_UNREADABLE), not an error here. */
+        { "key", parse_path, MBX(key), 0, 0, false },
+        { "key_password_file", parse_path, MBX(key_password_file), 0, 0, false },
         { "warn_days", parse_int, MBX(warn_days), 0, DAYS_MAX, false },
         { "critical_days", parse_int, MBX(critical_days), 0, DAYS_MAX, false },
 };
@@ -1248,6 +1251,13 @@ static void check_mailboxes(struct loader *l)
                 unsigned k = key_line(s, SEC_MAILBOX, "critical_days");
                 char *q;
 
+                if (!m->key && m->key_password_file) {
+                        q = quote(l, m->address);
+                        if (q)
+                                error_at(l, key_line(s, SEC_MAILBOX, "key_password_file"),
+                                         "[mailbox %s] key_password_file is set but key is not", q);
+                        free(q);
+                }
                 if (!w)
                         m->warn_days = l->c->service.warn_days;
                 if (!k)
@@ -1455,6 +1465,8 @@ void cfg_free(struct cfg *c)
         for (size_t i = 0; i < c->n_mailboxes; i++) {
                 free(c->mailboxes[i].address);
                 free(c->mailboxes[i].certificates);
+                free(c->mailboxes[i].key);
+                free(c->mailboxes[i].key_password_file);
                 free(c->mailboxes[i].origin);
         }
         free(c->mailboxes);

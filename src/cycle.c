@@ -30,10 +30,12 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "decrypt.h"
 #include "directory.h"
 #include "pki.h"
 #include "revocation.h"
 #include "util.h"
+#include "vmemo.h"
 
 /* Beyond a few threads OpenSSL's internal locks eat the gain. */
 #define CYCLE_MAX_THREADS 4
@@ -67,6 +69,10 @@ static void *evaluate_some(void *arg)
                                  &in);
                 if (rc >= 0)
                         rc = mbx_evaluate(w->ctx, &in, &w->results[i]);
+                /* Reads the held key (I/O, a secret): a step after the
+                 * verdict, as late and as briefly as possible. */
+                if (rc >= 0)
+                        rc = decrypt_check(&w->mailboxes[i], &in, &w->results[i]);
                 cycle_input_free(&in);
                 /* The result holds copies: the raw answer can go now, which
                  * keeps the peak memory of a large cycle down. */
@@ -285,6 +291,7 @@ int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailb
         struct dir_answer *answers = NULL;
         struct cycle_file *files = NULL;
         const char **addresses = NULL;
+        struct vmemo *memo = NULL;
         struct eval_ctx ctx;
         struct dir *d = NULL;
         struct timespec t0, t1;
@@ -323,6 +330,11 @@ int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailb
                 ctx.crls = rev_crls(r.revocation);
                 ctx.rev = r.revocation;
         }
+        /* One memo per cycle: the CA part of a path is verified once (vmemo.c). */
+        rc = vmemo_new(&memo);
+        if (rc < 0)
+                goto out;
+        ctx.memo = memo;
         w = (struct work){ .ctx = &ctx, .require_usages = c->require_usages,
                            .mailboxes = mailboxes, .n = n,
                            .answers = r.directory_failed ? NULL : answers,
@@ -342,6 +354,7 @@ int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailb
                           (uint64_t)(t1.tv_nsec / 1000) - (uint64_t)(t0.tv_nsec / 1000);
 out:
         dir_close(d);
+        vmemo_free(memo);
         for (size_t i = 0; answers && i < n; i++)
                 dir_answer_free(&answers[i]);
         free(answers);

@@ -24,7 +24,9 @@
 #include "pki.h"
 #include "revocation.h"
 #include "util.h"
+#include "vmemo.h"
 
+#define NAME_MAX_LEN 1024       /* of a DN, in bytes, before escaping */
 #define ADDR_MAX_LEN 256
 #define MAX_VFY_ERRORS 32
 #define MAX_LISTED_ADDRESSES 8
@@ -80,12 +82,29 @@ const char *rev_status_name(enum rev_status s)
 
 /* ---- small helpers ---- */
 
-static char *cert_subject(const X509 *x)
+/* A name as RFC 2253 in UTF-8, escaped for terminals, JSON and journal. */
+char *eval_dn_string(const X509_NAME *name)
 {
-        return x ? pki_name_text(X509_get_subject_name(x)) : strdup("?");
+        BIO *bio = BIO_new(BIO_s_mem());
+        char *data = NULL, *s = NULL;
+        long len;
+
+        if (!bio)
+                return NULL;
+        if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+                len = BIO_get_mem_data(bio, &data);
+                s = util_sanitize_dn(data ? data : "", len > 0 ? (size_t)len : 0, NAME_MAX_LEN);
+        }
+        BIO_free(bio);
+        return s;
 }
 
-static char *serial_hex(const X509 *x)
+static char *cert_subject(const X509 *x)
+{
+        return x ? eval_dn_string(X509_get_subject_name(x)) : strdup("?");
+}
+
+char *eval_serial_hex(const X509 *x)
 {
         BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
         char *hex = bn ? BN_bn2hex(bn) : NULL, *s = hex ? strdup(hex) : NULL;
@@ -113,7 +132,7 @@ static const char *reason_name(int reason)
 /* Details of a revocation from the CRL OpenSSL was looking at. */
 static void note_revocation(X509_STORE_CTX *ctx, X509 *cert, struct vfy_error *e)
 {
-        X509_CRL *crl = X509_STORE_CTX_get0_current_crl(ctx);
+        X509_CRL *crl = vmemo_current_crl(ctx);
         X509_REVOKED *rev = NULL;
         ASN1_ENUMERATED *reason;
 
@@ -146,7 +165,7 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
         *e = (struct vfy_error){ .depth = depth, .code = code, .revoked_reason = -1 };
         if (cert && X509_up_ref(cert))
                 e->cert = cert;
-        crl = X509_STORE_CTX_get0_current_crl(ctx);
+        crl = vmemo_current_crl(ctx);
         if (crl && (code == X509_V_ERR_CRL_HAS_EXPIRED || code == X509_V_ERR_CRL_NOT_YET_VALID))
                 e->has_crl_next = pki_asn1_time(X509_CRL_get0_nextUpdate(crl), &e->crl_next);
         if (code == X509_V_ERR_CERT_REVOKED)
@@ -262,6 +281,7 @@ static int run_verify(const struct eval_ctx *ec, X509 *cert, STACK_OF(X509) *unt
                       struct vfy_log *log, STACK_OF(X509) **chain, int *num_untrusted)
 {
         STACK_OF(X509) *inter = pki_intermediates(ec->pki), *all = NULL, *use;
+        struct vmemo_run memo = { .memo = NULL };
         X509_STORE_CTX *ctx = NULL;
         int r = -ENOMEM, ok;
 
@@ -283,8 +303,13 @@ static int run_verify(const struct eval_ctx *ec, X509 *cert, STACK_OF(X509) *unt
         X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), ec->now);
         X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
         X509_STORE_CTX_set_app_data(ctx, log);
+        /* Only the configured intermediates make a CA part the memo can
+         * recognise; certificates that came with this one do not. */
+        if (ec->memo && vmemo_attach(&memo, ec->memo, ctx, use == inter) < 0)
+                goto out;
         ERR_clear_error();
         ok = X509_verify_cert(ctx);
+        vmemo_detach(&memo, ctx);
         if (ok <= 0) {
                 /* e.g. a public key that cannot be decoded: OpenSSL says
                  * "unspecified" and keeps the real reason in its queue. */
@@ -326,7 +351,7 @@ static char *who(const struct vfy_error *e)
 
 static char *issuer_of(const struct vfy_error *e)
 {
-        return e->cert ? pki_name_text(X509_get_issuer_name(e->cert)) : strdup("?");
+        return e->cert ? eval_dn_string(X509_get_issuer_name(e->cert)) : strdup("?");
 }
 
 static int add_untrusted(struct cert_result *out, const struct vfy_error *e)
@@ -618,9 +643,9 @@ static int describe(X509 *x, time_t now, struct cert_result *out, bool *times_ok
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned md_len = 0;
 
-        out->subject = pki_name_text(X509_get_subject_name(x));
-        out->issuer = pki_name_text(X509_get_issuer_name(x));
-        out->serial = serial_hex(x);
+        out->subject = eval_dn_string(X509_get_subject_name(x));
+        out->issuer = eval_dn_string(X509_get_issuer_name(x));
+        out->serial = eval_serial_hex(x);
         if (!out->subject || !out->issuer || !out->serial ||
             !X509_digest(x, EVP_sha256(), md, &md_len) || md_len != 32)
                 return -ENOMEM;

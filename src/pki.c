@@ -22,9 +22,9 @@
 
 #include "config.h"
 #include "util.h"
+#include "vmemo.h"
 
 #define PATH_MSG_MAX 512
-#define PKI_NAME_MAX 1024      /* bytes of a DN taken, before escaping */
 
 struct pki {
         struct cfg_pki settings;        /* a deep copy: the pki outlives no cfg */
@@ -701,6 +701,8 @@ int pki_load(const struct cfg_pki *settings, struct pki **ret, char **err)
         r = load_all(p, settings, err);
         if (r == 0)
                 r = warm_caches(p);
+        if (r == 0)
+                r = vmemo_install(p->store);
         if (r < 0)
                 goto out;
         *ret = p;
@@ -767,20 +769,4 @@ bool pki_asn1_time(const ASN1_TIME *t, time_t *ret)
                 return false;
         *ret = timegm(&tm);
         return true;
-}
-
-char *pki_name_text(const X509_NAME *name)
-{
-        BIO *bio = BIO_new(BIO_s_mem());
-        char *data = NULL, *s = NULL;
-        long len;
-
-        if (!bio)
-                return NULL;
-        if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-                len = BIO_get_mem_data(bio, &data);
-                s = util_sanitize_dn(data ? data : "", len > 0 ? (size_t)len : 0, PKI_NAME_MAX);
-        }
-        BIO_free(bio);
-        return s;
 }

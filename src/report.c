@@ -820,6 +820,12 @@ static char *headline(const struct mailbox_result *m, const struct problem *p)
         case PROBLEM_SIGNATURE_CERT_MISSING:
                 r = asprintf(&o, "no usable %s certificate", usage ? usage : "");
                 break;
+        case PROBLEM_DECRYPTION_KEY_MISMATCH:
+                r = asprintf(&o, "held key cannot decrypt (wrong key)");
+                break;
+        case PROBLEM_DECRYPTION_KEY_UNREADABLE:
+                r = asprintf(&o, "held key unreadable: decryption not checked");
+                break;
         default:
                 break;
         }
@@ -1086,6 +1092,14 @@ static const char *const advice[PROBLEM_CODE_COUNT] = {
         [PROBLEM_STALE_CERT_PUBLISHED] =
                 "Remove the expired, revoked or otherwise unusable certificate from the "
                 "directory entry (keep the valid one), so that senders cannot pick it.",
+        [PROBLEM_DECRYPTION_KEY_MISMATCH] =
+                "Mail encrypted to the published certificate cannot be read with the key the "
+                "staff hold. Give the staff the PKCS#12 file of the published certificate and "
+                "point key = at it, or publish the certificate of the key they hold.",
+        [PROBLEM_DECRYPTION_KEY_UNREADABLE] =
+                "The key file could not be used, so decryption was not tested. Check key = "
+                "(PKCS#12 or PEM, not readable by others: chmod o-r) and its password "
+                "(key_password_file, or the credential key-password-ADDRESS).",
         [PROBLEM_REVOCATION_UNKNOWN] =
                 "The revocation status could not be checked: no current CRL or OCSP answer "
                 "covers the certificate; the message names the sources tried and why each "

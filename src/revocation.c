@@ -38,6 +38,7 @@
 
 #include "config.h"
 #include "directory.h"
+#include "evaluate.h"
 #include "fetch.h"
 #include "pki.h"
 #include "util.h"
@@ -360,7 +361,7 @@ static X509_CRL *crl_accept(const unsigned char *data, size_t len, X509 *issuer,
                 goto out;
         }
         crl = sk_X509_CRL_shift(crls);
-        iss = pki_name_text(X509_get_subject_name(issuer));
+        iss = eval_dn_string(X509_get_subject_name(issuer));
         if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0) {
                 if (asprintf(why, "the CRL is not issued by '%s'", iss ? iss : "?") < 0)
                         *why = NULL;
@@ -563,7 +564,7 @@ static int group_crl(struct rev_gathering *g, struct group *gr)
                 case CFG_SRC_CRL_DIRECTORY:
                         if (!g->c->directory.configured || g->c->directory.n_uris == 0)
                                 break;
-                        iss = pki_name_text(X509_get_subject_name(gr->issuer));
+                        iss = eval_dn_string(X509_get_subject_name(gr->issuer));
                         if (!iss || asprintf(&loc, "directory %s", iss) < 0) {
                                 loc = NULL;
                                 r = -ENOMEM;

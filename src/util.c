@@ -155,14 +155,23 @@ long util_days_until(time_t now, time_t t)
 
 int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len)
 {
-        unsigned char *buf = NULL;
-        struct stat st;
-        size_t len = 0;
         int fd, r;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
+        r = util_read_fd(fd, max, ret, ret_len);
+        close(fd);
+        return r;
+}
+
+int util_read_fd(int fd, size_t max, unsigned char **ret, size_t *ret_len)
+{
+        unsigned char *buf = NULL;
+        struct stat st;
+        size_t len = 0;
+        int r;
+
         if (fstat(fd, &st) < 0) {
                 r = -errno;
                 goto out;
@@ -215,8 +224,10 @@ int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *re
         buf = NULL;
         r = 0;
 out:
+        /* A failed read may have been of a secret (a key file). */
+        if (buf)
+                explicit_bzero(buf, len);
         free(buf);
-        close(fd);
         return r;
 }
 

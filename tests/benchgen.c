@@ -10,15 +10,20 @@
  *   benchgen expect N [nomix]        "ok warning critical unknown" counts
  *   benchgen check N REPORT.json     the --verify --json report says what the
  *                                    generator made of N mailboxes (exit 1 if not)
+ *   benchgen pem LDIF OUTDIR         every certificate of the LDIF as its own PEM file
+ *                                    (OUTDIR/NNNNNN.pem, in order), for `openssl verify`
  *
  * CERTS is 1 (one certificate for both usages) or 2 (default: one for
  * encryption, one for signature). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "certgen.h"
 
@@ -127,6 +132,56 @@ static int cmd_check(size_t n, const char *path)
         return bad ? 1 : 0;
 }
 
+/* The certificates tests/bench hands to `openssl verify`: the same bytes
+ * the directory serves, one file each, as openssl verify reads them. */
+static int cmd_pem(const char *ldif, const char *outdir)
+{
+        static const char tag[] = "userCertificate;binary:: ";
+        FILE *in = fopen(ldif, "r");
+        char *line = NULL, path[PATH_MAX];
+        size_t cap = 0, count = 0;
+        ssize_t len;
+        int bad = 0;
+
+        if (!in) {
+                fprintf(stderr, "benchgen: cannot read %s: %s\n", ldif, strerror(errno));
+                return 1;
+        }
+        while (!bad && (len = getline(&line, &cap, in)) > 0) {
+                unsigned char *der;
+                const unsigned char *p;
+                X509 *x = NULL;
+                FILE *out = NULL;
+                size_t b64 = (size_t)len - (sizeof(tag) - 1);
+                int n;
+
+                if (strncmp(line, tag, sizeof(tag) - 1) != 0)
+                        continue;
+                while (b64 > 0 && (line[sizeof(tag) - 1 + b64 - 1] == '\n'))
+                        b64--;
+                der = malloc(b64);
+                n = der ? EVP_DecodeBlock(der, (unsigned char *)line + sizeof(tag) - 1, (int)b64) : -1;
+                /* EVP_DecodeBlock counts the padding as zero bytes: DER ignores them. */
+                p = der;
+                if (n > 0)
+                        x = d2i_X509(NULL, &p, n);
+                snprintf(path, sizeof(path), "%s/%06zu.pem", outdir, count++);
+                if (x)
+                        out = fopen(path, "w");
+                if (!out || !PEM_write_X509(out, x))
+                        bad = 1;
+                if (out && fclose(out) != 0)
+                        bad = 1;
+                if (bad)
+                        fprintf(stderr, "benchgen: cannot write %s\n", path);
+                X509_free(x);
+                free(der);
+        }
+        free(line);
+        fclose(in);
+        return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
         const char *cmd = argc > 1 ? argv[1] : "";
@@ -156,6 +211,8 @@ int main(int argc, char **argv)
                 printf("%u %u %u %u\n", c[SW_OK], c[SW_WARNING], c[SW_CRITICAL], c[SW_UNKNOWN]);
                 return 0;
         }
+        if (strcmp(cmd, "pem") == 0 && argc == 4)
+                return cmd_pem(argv[2], argv[3]);
         if (strcmp(cmd, "check") == 0 && argc == 4)
                 return cmd_check(number(argv[2]), argv[3]);
         fprintf(stderr, "usage: see the comment at the top of tests/benchgen.c\n");

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* NIST PKITS through pki_load + eval_cert, as tests/data/pkits/README.md
  * describes: every case's path_valid must match PKITS, except two that
- * OpenSSL 3 cannot decide as PKITS expects. */
+ * OpenSSL 3 cannot decide as PKITS expects. Every case also goes through
+ * the verification memo (src/vmemo.c), per case and all cases in one PKI,
+ * which must give the same verdicts as the full path. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -11,10 +13,12 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "evalcmp.h"
 #include "evaluate.h"
 #include "pki.h"
 #include "testlib.h"
 #include "util.h"
+#include "vmemo.h"
 
 #define N_CASES 246
 
@@ -92,6 +96,21 @@ static char *intermediates_dir(const char *tmp, int index, const char *field)
         return dir;
 }
 
+/* x twice through one memo (recorded, then replayed) and the full path. */
+static void memo_twice(const struct pki *pki, X509 *x, time_t at, const char *id)
+{
+        struct cert_result full, memod;
+        struct vmemo *memo = NULL;
+
+        ck_assert_int_eq(vmemo_new(&memo), 0);
+        for (int pass = 0; pass < 2; pass++) {
+                tl_eval_both(pki, memo, x, NULL, at, id, &full, &memod);
+                cert_result_free(&full);
+                cert_result_free(&memod);
+        }
+        vmemo_free(memo);
+}
+
 /* Runs one case; returns its path_valid. */
 static bool run_case(const struct pkits_case *c, const char *tmp, int index, time_t at)
 {
@@ -121,6 +140,7 @@ static bool run_case(const struct pkits_case *c, const char *tmp, int index, tim
         eval_ctx_init(&ctx, pki, at);
         ck_assert_int_eq(eval_cert(&ctx, sk_X509_value(certs, 0), certs, NULL, &res), 0);
         valid = res.path_valid;
+        memo_twice(pki, sk_X509_value(certs, 0), at, c->fields[0]);
         if (valid != (strcmp(c->fields[2], "valid") == 0))
                 fprintf(stderr, "PKITS %s (%s): expected %s, got path_error %s\n", c->fields[0],
                         c->fields[1], c->fields[2], res.path_error ? res.path_error : "(none)");
@@ -158,18 +178,29 @@ static int exception_index(const char *id)
         return -1;
 }
 
+/* cases.tsv, open, and the time PKITS is evaluated at. */
+static FILE *open_cases(time_t *at)
+{
+        char *tsv = NULL;
+        FILE *f;
+
+        ck_assert_int_eq(util_parse_time("2020-06-01", at), 0);
+        ck_assert_int_ge(asprintf(&tsv, "%s/tests/data/pkits/cases.tsv", tl_srcdir()), 0);
+        f = fopen(tsv, "r");
+        ck_assert_msg(f, "cannot open %s", tsv);
+        free(tsv);
+        return f;
+}
+
 START_TEST(pkits_all_cases)
 {
-        char *tsv = NULL, *tmp = tl_mkdtemp(), line[4096];
+        char *tmp = tl_mkdtemp(), line[4096];
         int total = 0, as_expected = 0, unexpected = 0, index = 0;
         bool exception_missed[N_EXCEPTIONS] = { false };
         time_t at;
         FILE *f;
 
-        ck_assert_int_eq(util_parse_time("2020-06-01", &at), 0);
-        ck_assert_int_ge(asprintf(&tsv, "%s/tests/data/pkits/cases.tsv", tl_srcdir()), 0);
-        f = fopen(tsv, "r");
-        ck_assert_msg(f, "cannot open %s", tsv);
+        f = open_cases(&at);
         while (fgets(line, sizeof(line), f)) {
                 struct pkits_case c;
                 bool valid, ok;
@@ -197,7 +228,6 @@ START_TEST(pkits_all_cases)
         fclose(f);
         tl_rm_rf(tmp);
         free(tmp);
-        free(tsv);
 
         for (size_t i = 0; i < N_EXCEPTIONS; i++)
                 if (exception_missed[i])
@@ -211,6 +241,98 @@ START_TEST(pkits_all_cases)
 }
 END_TEST
 
+/* Appends the names of field to the comma-separated list *all, each once. */
+static void add_names(char **all, const char *field)
+{
+        size_t n;
+        char **names = split(field, &n), *wrapped, *joined;
+
+        for (size_t i = 0; i < n; i++) {
+                ck_assert_int_ge(asprintf(&wrapped, ",%s,", names[i]), 0);
+                ck_assert_int_ge(asprintf(&joined, ",%s,", *all ? *all : ""), 0);
+                if (!strstr(joined, wrapped)) {
+                        free(joined);
+                        ck_assert_int_ge(asprintf(&joined, "%s%s%s", *all ? *all : "",
+                                                  *all ? "," : "", names[i]), 0);
+                        free(*all);
+                        *all = joined;
+                } else {
+                        free(joined);
+                }
+                free(wrapped);
+        }
+        free_vec(names, n);
+}
+
+/* Every case's anchors, intermediates and CRLs in one PKI, every end entity
+ * through one memo twice: the CA parts the cases share are replayed for
+ * end entities other than the one recorded, and must decide as the full
+ * path does (which is not necessarily what PKITS expects of this mix). */
+START_TEST(pkits_one_pki_memo)
+{
+        char *tmp = tl_mkdtemp(), line[4096], *anchors = NULL, *inter = NULL;
+        char *crls = NULL, *ees = NULL, *err = NULL;
+        char **crl_names, **ee_names;
+        size_t n_crls, n_ees;
+        struct cfg_pki s = { .revocation = true, .min_rsa_bits = 3000, .min_ec_bits = 256 };
+        struct vmemo *memo = NULL;
+        struct pki *pki = NULL;
+        time_t at;
+        FILE *f;
+
+        f = open_cases(&at);
+        while (fgets(line, sizeof(line), f)) {
+                struct pkits_case c;
+
+                if (!parse_line(line, &c))
+                        continue;
+                add_names(&anchors, c.fields[3]);
+                add_names(&inter, c.fields[4]);
+                add_names(&crls, c.fields[5]);
+                add_names(&ees, c.fields[8]);
+        }
+        fclose(f);
+        s.trust_anchors = intermediates_dir(tmp, 1000, anchors);
+        s.intermediates = intermediates_dir(tmp, 1001, inter);
+        crl_names = split(crls, &n_crls);
+        s.crls = calloc(n_crls, sizeof(char *));
+        ck_assert_ptr_nonnull(s.crls);
+        s.n_crls = n_crls;
+        for (size_t i = 0; i < n_crls; i++)
+                s.crls[i] = data_path("crls", crl_names[i], "crl");
+        ck_assert_msg(pki_load(&s, &pki, &err) == 0, "pki_load: %s", err);
+        ee_names = split(ees, &n_ees);
+        ck_assert_int_eq(vmemo_new(&memo), 0);
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < n_ees; i++) {
+                        char *path = data_path("certs", ee_names[i], "crt"), *why = NULL;
+                        STACK_OF(X509) *certs = NULL;
+                        struct cert_result full, memod;
+
+                        ck_assert_msg(pki_read_file(path, &certs, &why) == 0, "%s: %s", path, why);
+                        tl_eval_both(pki, memo, sk_X509_value(certs, 0), NULL, at, ee_names[i], &full,
+                                     &memod);
+                        cert_result_free(&full);
+                        cert_result_free(&memod);
+                        sk_X509_pop_free(certs, X509_free);
+                        free(path);
+                }
+        vmemo_free(memo);
+        pki_free(pki);
+        free_vec(ee_names, n_ees);
+        free_vec(crl_names, n_crls);
+        free_vec(s.crls, s.n_crls);
+        free(s.trust_anchors);
+        free(s.intermediates);
+        free(anchors);
+        free(inter);
+        free(crls);
+        free(ees);
+        tl_rm_rf(tmp);
+        free(tmp);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("pkits");
@@ -218,6 +340,7 @@ int main(void)
 
         tcase_set_timeout(tc, 120);
         tcase_add_test(tc, pkits_all_cases);
+        tcase_add_test(tc, pkits_one_pki_memo);
         suite_add_tcase(s, tc);
         return tl_run_suite(s);
 }

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: EUPL-1.2 */
+/* Decryption readiness end to end: a test PKI (tests/mkpki), the key files
+ * staff hold made by `openssl pkcs12 -export` and `openssl pkey` at test
+ * time, a real slapd publishing the certificates, and the smimewatch
+ * binary: each key file's verdict through --verify --json and in the
+ * service's journal entries (tests/journald-ns), and the password in
+ * none of the outputs. */
+#include <check.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "journalread.h"
+#include "ldaptest.h"
+#include "msgid.h"
+#include "testlib.h"
+#include "util.h"
+
+#define DOM "example.org"
+#define SUFFIX "o=Test,c=DE"
+#define PW "Key-Secret-p12-8472"
+#define WRONG "Not-The-Key-Secret-1234"
+
+static char *tmp;               /* everything of this run */
+static char *pki;               /* tmp/pki */
+static char *old_serial;        /* of renewed-old, the key staff still hold */
+static struct tl_slapd srv;
+
+/* Mailboxes of the main configuration: address, [mailbox] lines (%s is
+ * the PKI directory), status, problem code or NULL, part of its message. */
+static const struct mbx {
+        const char *local;
+        const char *section;
+        const char *status;
+        const char *code;
+        const char *says;
+} mailboxes[] = {
+        { "match", "key = %s/match.p12\nkey_password_file = %s/pw", "ok", NULL, NULL },
+        { "pem", "key = %s/pem.key\nkey_password_file = %s/pw", "ok", NULL, NULL },
+        { "ec", "key = %s/ec.p12\nkey_password_file = %s/pw", "ok", NULL, NULL },
+        { "plain", "key = %s/plain.p12", "ok", NULL, NULL },
+        { "renewed", "key = %s/renewed-old.p12\nkey_password_file = %s/pw", "critical",
+          "DECRYPTION_KEY_MISMATCH", "do not hold the key of the renewed certificate yet" },
+        { "ecwrong", "key = %s/ecold.p12\nkey_password_file = %s/pw", "critical",
+          "DECRYPTION_KEY_MISMATCH", "the key belongs to the certificate serial" },
+        { "bare", "key = %s/bare.key", "critical", "DECRYPTION_KEY_MISMATCH",
+          "the key file holds no certificate of its key" },
+        { "wrongpw", "key = %s/match.p12\nkey_password_file = %s/wrong", "unknown",
+          "DECRYPTION_KEY_UNREADABLE", "wrong password (from key_password_file" },
+        { "pemwrong", "key = %s/pem.key\nkey_password_file = %s/wrong", "unknown",
+          "DECRYPTION_KEY_UNREADABLE", "wrong password" },
+        { "nopw", "key = %s/match.p12", "unknown", "DECRYPTION_KEY_UNREADABLE",
+          "needs a password" },
+        { "corrupt", "key = %s/corrupt.p12\nkey_password_file = %s/pw", "unknown",
+          "DECRYPTION_KEY_UNREADABLE", "is neither PKCS#12 nor PEM" },
+        { "others", "key = %s/others.p12\nkey_password_file = %s/pw", "unknown",
+          "DECRYPTION_KEY_UNREADABLE", "is readable by others" },
+        { "missing", "key = %s/missing.p12", "unknown", "DECRYPTION_KEY_UNREADABLE",
+          "No such file or directory" },
+};
+#define N_MAILBOXES (sizeof(mailboxes) / sizeof(mailboxes[0]))
+
+static void make_pki(void)
+{
+        char *mkpki = tl_path(tl_srcdir(), "tests/mkpki");
+        int r;
+
+        /* multi: one RSA certificate for the mailboxes that differ only in
+         * the key file; renewed-old has another key (mkpki's RSA keys are
+         * fixed per size), the EC keys are made fresh. */
+        r = tl_sh("set -e; M='%s'; D='%s'; E=@" DOM "\n"
+                  "$M init $D\n"
+                  "$M issue $D multi --usage enc --to 400 --email match$E --email pem$E "
+                  "--email plain$E --email wrongpw$E --email pemwrong$E --email nopw$E "
+                  "--email corrupt$E --email others$E --email missing$E --email bare$E --email cred$E\n"
+                  "$M issue $D renewed-old --email renewed$E --usage enc --key rsa2048 "
+                  "--from -700 --to -30\n"
+                  "$M issue $D renewed --email renewed$E --usage enc --from -31 --to 700\n"
+                  "$M issue $D ec --email ec$E --usage enc --key ec256 --to 400\n"
+                  "$M issue $D ecold --email ecwrong$E --usage enc --key ec256 --to 100\n"
+                  "$M issue $D ecnew --email ecwrong$E --usage enc --key ec256 --to 400\n"
+                  "cd $D\n"
+                  "p12() { openssl pkcs12 -export -inkey $1.key -in $1.pem -passout \"$3\" "
+                  "-name \"$1\" -out $2; }\n"
+                  "p12 multi match.p12 pass:" PW "\n"
+                  "p12 multi plain.p12 pass:\n"
+                  "p12 renewed-old renewed-old.p12 pass:" PW "\n"
+                  "p12 ec ec.p12 pass:" PW "\n"
+                  "p12 ecold ecold.p12 pass:" PW "\n"
+                  "openssl pkey -in multi.key -aes256 -passout pass:" PW " -out pem.key\n"
+                  "cat multi.pem >> pem.key\n"
+                  "cp renewed-old.key bare.key\n"
+                  "head -c 700 match.p12 > corrupt.p12\n"
+                  "cp match.p12 others.p12\n"
+                  "printf '%%s\\n' '" PW "' > pw\n"
+                  "printf '%%s\\n' '" WRONG "' > wrong\n"
+                  "chmod 0600 *.p12 pem.key bare.key pw wrong\n"
+                  "chmod 0644 others.p12\n",
+                  mkpki, pki);
+        free(mkpki);
+        ck_assert_msg(r == 0, "building the test PKI failed (%d)", r);
+}
+
+static char *serial_of(const char *name)
+{
+        char *out = tl_path(tmp, "serial"), *s;
+        unsigned char *data;
+        size_t len;
+
+        ck_assert_int_eq(tl_sh("openssl x509 -in '%s/%s.pem' -noout -serial | cut -d= -f2 > '%s'",
+                               pki, name, out), 0);
+        ck_assert_int_eq(util_read_file(out, 4096, &data, &len), 0);
+        s = (char *)data;
+        s[strcspn(s, "\n")] = 0;
+        free(out);
+        return s;
+}
+
+static void ldif_entry(FILE *f, const char *local, const char *cert)
+{
+        char *path = NULL, *b64;
+        unsigned char *der;
+        size_t len;
+
+        ck_assert_int_ge(asprintf(&path, "%s/%s.der", pki, cert), 0);
+        ck_assert_int_eq(util_read_file(path, UTIL_MAX_FILE_SIZE, &der, &len), 0);
+        b64 = tl_base64(der, len);
+        fprintf(f, "dn: cn=%s,ou=mail," SUFFIX "\nobjectClass: inetOrgPerson\ncn: %s\nsn: m\n"
+                "mail: %s@" DOM "\nuserCertificate;binary:: %s\n\n", local, local, local, b64);
+        free(b64);
+        free(der);
+        free(path);
+}
+
+static void setup(void)
+{
+        char *ldif, *d;
+        FILE *f;
+
+        tmp = tl_mkdtemp();
+        pki = tl_path(tmp, "pki");
+        make_pki();
+        old_serial = serial_of("renewed-old");
+        ldif = tl_path(tmp, "directory.ldif");
+        f = fopen(ldif, "w");
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "dn: ou=mail," SUFFIX "\nobjectClass: organizationalUnit\nou: mail\n\n");
+        for (size_t i = 0; i < N_MAILBOXES; i++) {
+                const char *l = mailboxes[i].local;
+
+                ldif_entry(f, l, strcmp(l, "renewed") == 0 ? "renewed"
+                               : strcmp(l, "ec") == 0 ? "ec"
+                               : strcmp(l, "ecwrong") == 0 ? "ecnew" : "multi");
+        }
+        ldif_entry(f, "cred", "multi");
+        ck_assert_int_eq(fclose(f), 0);
+        d = tl_path(tmp, "slapd");
+        tl_slapd_start(&srv, d, SUFFIX, ldif, NULL, NULL);
+        free(d);
+        free(ldif);
+}
+
+static void teardown(void)
+{
+        tl_slapd_stop(&srv);
+        tl_rm_rf(tmp);
+        free(tmp);
+        free(pki);
+        free(old_serial);
+}
+
+/* The configuration: every mailbox above (or only extra), in tmp/name. */
+static char *config(const char *name, const char *service, bool all, const char *extra)
+{
+        char *path = tl_path(tmp, name);
+        FILE *f = fopen(path, "w");
+
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "[service]\ninterval = 1h\n%s\n[pki]\ntrust_anchors = %s/anchors.pem\n"
+                "intermediates = %s/intermediates.pem\ncrls = %s/crls\n\n[directory]\nuri = %s\n"
+                "base = ou=mail," SUFFIX "\ntimeout = 5s\n\n[policy]\nrequire = encryption\n\n",
+                service ? service : "", pki, pki, pki, srv.ldap_url);
+        for (size_t i = 0; all && i < N_MAILBOXES; i++) {
+                char *section = NULL;
+
+                /* The sections' only %s is the PKI directory. */
+                ck_assert_int_ge(asprintf(&section, "%s", mailboxes[i].section), 0);
+                fprintf(f, "[mailbox %s@" DOM "]\n", mailboxes[i].local);
+                for (char *p = section, *q; *p; p = q) {
+                        q = strstr(p, "%s");
+                        if (!q) {
+                                fputs(p, f);
+                                break;
+                        }
+                        fprintf(f, "%.*s%s", (int)(q - p), p, pki);
+                        q += 2;
+                }
+                fprintf(f, "\n\n");
+                free(section);
+        }
+        if (extra)
+                fprintf(f, "%s", extra);
+        ck_assert_int_eq(fclose(f), 0);
+        return path;
+}
+
+static json_t *find_mailbox(json_t *doc, const char *address)
+{
+        size_t i;
+        json_t *m;
+
+        json_array_foreach(json_object_get(doc, "mailboxes"), i, m)
+                if (strcmp(json_string_value(json_object_get(m, "address")), address) == 0)
+                        return m;
+        ck_abort_msg("mailbox %s missing from the JSON", address);
+        return NULL;
+}
+
+/* The problem with this code, NULL when there is none. */
+static json_t *find_problem(json_t *m, const char *code)
+{
+        size_t i;
+        json_t *p;
+
+        json_array_foreach(json_object_get(m, "problems"), i, p)
+                if (strcmp(json_string_value(json_object_get(p, "code")), code) == 0)
+                        return p;
+        return NULL;
+}
+
+static bool has_decryption_problem(json_t *m)
+{
+        return find_problem(m, "DECRYPTION_KEY_MISMATCH") || find_problem(m, "DECRYPTION_KEY_UNREADABLE");
+}
+
+START_TEST(every_key_file)
+{
+        char *conf = config("all.conf", NULL, true, NULL);
+        const char *args[] = { "--verify", "--json", "-c", conf, NULL };
+        struct tl_run r;
+        json_t *doc;
+
+        tl_smimewatch(&r, args);
+        ck_assert_msg(r.status == 2, "exit %d, stderr: %s", r.status, r.err);
+        ck_assert_msg(!strstr(r.out, PW) && !strstr(r.err, PW) && !strstr(r.out, WRONG) &&
+                      !strstr(r.err, WRONG), "a password is in the output");
+        doc = tl_json(&r);
+        for (size_t i = 0; i < N_MAILBOXES; i++) {
+                const struct mbx *e = &mailboxes[i];
+                char address[128];
+                json_t *m, *p;
+
+                snprintf(address, sizeof(address), "%s@" DOM, e->local);
+                m = find_mailbox(doc, address);
+                ck_assert_msg(strcmp(json_string_value(json_object_get(m, "status")), e->status) == 0,
+                              "%s: status %s, want %s: %s", address,
+                              json_string_value(json_object_get(m, "status")), e->status, r.out);
+                if (!e->code) {
+                        ck_assert_msg(!has_decryption_problem(m), "%s: unexpected problem", address);
+                        continue;
+                }
+                p = find_problem(m, e->code);
+                ck_assert_msg(p, "%s: no %s in %s", address, e->code, r.out);
+                ck_assert_str_eq(json_string_value(json_object_get(p, "level")), e->status);
+                ck_assert_str_eq(json_string_value(json_object_get(p, "usage")), "encryption");
+                ck_assert_msg(strstr(json_string_value(json_object_get(p, "message")), e->says),
+                              "%s: message '%s' lacks '%s'", address,
+                              json_string_value(json_object_get(p, "message")), e->says);
+                /* An unreadable key is never also a mismatch. */
+                if (strcmp(e->code, "DECRYPTION_KEY_UNREADABLE") == 0)
+                        ck_assert(!find_problem(m, "DECRYPTION_KEY_MISMATCH"));
+        }
+        /* The mismatch names the certificate the held key belongs to. */
+        ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(
+                find_problem(find_mailbox(doc, "renewed@" DOM), "DECRYPTION_KEY_MISMATCH"),
+                "message")), old_serial));
+        json_decref(doc);
+        tl_run_free(&r);
+        free(conf);
+}
+END_TEST
+
+/* The password as systemd hands it over: $CREDENTIALS_DIRECTORY/key-password-ADDRESS. */
+START_TEST(password_from_credential)
+{
+        char *creds = tl_path(tmp, "creds"), *conf;
+        const char *env[] = { NULL, NULL };
+        char *envvar = NULL;
+        struct tl_run r;
+        json_t *doc, *m, *p;
+        const char *argv[] = { getenv("SMIMEWATCH_BIN"), "--verify", "--json", "-c", NULL, NULL };
+
+        ck_assert_int_eq(tl_sh("mkdir -p '%s' && printf '%%s\\n' '" PW "' > '%s/key-password-cred@"
+                               DOM "' && chmod 0400 '%s/key-password-cred@" DOM "'",
+                               creds, creds, creds), 0);
+        ck_assert_int_ge(asprintf(&envvar, "CREDENTIALS_DIRECTORY=%s", creds), 0);
+        env[0] = envvar;
+        conf = config("cred.conf", NULL, false, NULL);
+        ck_assert_int_eq(tl_sh("printf '[mailbox cred@" DOM "]\\nkey = %s/match.p12\\n\\n"
+                               "[mailbox nopw@" DOM "]\\nkey = %s/match.p12\\n' >> '%s'",
+                               pki, pki, conf), 0);
+        argv[4] = conf;
+        tl_run_argv(&r, argv, env, 60);
+        ck_assert_msg(r.status == 3, "exit %d: %s %s", r.status, r.out, r.err);
+        ck_assert(!strstr(r.out, PW) && !strstr(r.err, PW));
+        doc = tl_json(&r);
+        m = find_mailbox(doc, "cred@" DOM);
+        ck_assert_str_eq(json_string_value(json_object_get(m, "status")), "ok");
+        ck_assert(!has_decryption_problem(m));
+        /* Another mailbox's credential is not this one's. */
+        p = find_problem(find_mailbox(doc, "nopw@" DOM), "DECRYPTION_KEY_UNREADABLE");
+        ck_assert_ptr_nonnull(p);
+        ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(p, "message")),
+                                     "key-password-ADDRESS"));
+        json_decref(doc);
+        tl_run_free(&r);
+
+        /* A wrong password in the credential says where it came from. */
+        ck_assert_int_eq(tl_sh("chmod 0600 '%s/key-password-cred@" DOM "' && printf '%%s\\n' '"
+                               WRONG "' > '%s/key-password-cred@" DOM "'", creds, creds), 0);
+        tl_run_argv(&r, argv, env, 60);
+        ck_assert(!strstr(r.out, WRONG) && !strstr(r.err, WRONG));
+        doc = tl_json(&r);
+        p = find_problem(find_mailbox(doc, "cred@" DOM), "DECRYPTION_KEY_UNREADABLE");
+        ck_assert_ptr_nonnull(p);
+        ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(p, "message")),
+                                     "credential key-password-cred@" DOM));
+        json_decref(doc);
+        tl_run_free(&r);
+        free(envvar);
+        free(creds);
+        free(conf);
+}
+END_TEST
+
+START_TEST(password_file_without_key)
+{
+        char *conf = config("nokey.conf", NULL, false,
+                            "[mailbox x@" DOM "]\nkey_password_file = /etc/hostname\n");
+        const char *args[] = { "--check-config", "-c", conf, NULL };
+        struct tl_run r;
+
+        tl_smimewatch(&r, args);
+        ck_assert_int_eq(r.status, 78);
+        ck_assert_ptr_nonnull(strstr(r.err, "key_password_file is set but key is not"));
+        tl_run_free(&r);
+        free(conf);
+}
+END_TEST
+
+/* The service: the same verdicts as journal entries, with their
+ * MESSAGE_IDs, and no password anywhere in the journal. */
+START_TEST(service_journal)
+{
+        char *conf = config("service.conf", NULL, true, NULL), *state = tl_path(tmp, "state");
+        char *err = tl_path(tmp, "service.err"), pidm[32], *all;
+        const char *m_sum[] = { "SYSLOG_IDENTIFIER=smimewatch", pidm,
+                                "MESSAGE_ID=" MSGID_CYCLE_SUMMARY, NULL };
+        const char *m_mis[] = { "SYSLOG_IDENTIFIER=smimewatch", pidm,
+                                "MESSAGE_ID=" MSGID_DECRYPTION_KEY_MISMATCH, NULL };
+        const char *m_unr[] = { "SYSLOG_IDENTIFIER=smimewatch", pidm,
+                                "MESSAGE_ID=" MSGID_DECRYPTION_KEY_UNREADABLE, NULL };
+        json_t *l;
+        pid_t pid;
+        int st;
+
+        jr_require_namespace();
+        ck_assert_int_eq(mkdir(state, 0700), 0);
+        fflush(NULL);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                dup2(fd, 1);
+                dup2(fd, 2);
+                setenv("STATE_DIRECTORY", state, 1);
+                unsetenv("NOTIFY_SOCKET");
+                unsetenv("JOURNAL_STREAM");
+                execl(getenv("SMIMEWATCH_BIN"), "smimewatch", "-c", conf, (char *)NULL);
+                _exit(127);
+        }
+        snprintf(pidm, sizeof(pidm), "_PID=%d", (int)pid);
+        json_decref(jr_wait(m_sum, 1, 30000));
+        ck_assert_int_eq(kill(pid, SIGTERM), 0);
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "service status %d", st);
+
+        l = jr_entries(m_mis);
+        ck_assert_uint_eq(json_array_size(l), 3);       /* renewed, ecwrong, bare */
+        for (size_t i = 0; i < json_array_size(l); i++) {
+                json_t *e = json_array_get(l, i);
+
+                ck_assert_str_eq(jr_field(e, "SMIMEWATCH_PROBLEM"), "DECRYPTION_KEY_MISMATCH");
+                ck_assert_str_eq(jr_field(e, "PRIORITY"), "3");
+                ck_assert_str_eq(jr_field(e, "SMIMEWATCH_USAGE"), "encryption");
+                ck_assert_ptr_nonnull(jr_field(e, "SMIMEWATCH_CERT_SHA256"));
+        }
+        json_decref(l);
+        l = jr_entries(m_unr);
+        ck_assert_uint_eq(json_array_size(l), 6);
+        for (size_t i = 0; i < json_array_size(l); i++)
+                ck_assert_str_eq(jr_field(json_array_get(l, i), "SMIMEWATCH_STATUS"), "unknown");
+        json_decref(l);
+
+        /* Every entry of the journal, every field. */
+        l = jr_entries(NULL);
+        all = json_dumps(l, 0);
+        ck_assert_ptr_nonnull(all);
+        ck_assert_msg(!strstr(all, PW) && !strstr(all, WRONG), "a password is in the journal");
+        free(all);
+        json_decref(l);
+        ck_assert_int_eq(tl_sh("! grep -q -e '" PW "' -e '" WRONG "' '%s'", err), 0);
+        free(conf);
+        free(state);
+        free(err);
+}
+END_TEST
+
+int main(void)
+{
+        Suite *s = suite_create("decrypt");
+        TCase *tc = tcase_create("decrypt");
+
+        tcase_add_unchecked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 120);
+        tcase_add_test(tc, every_key_file);
+        tcase_add_test(tc, password_from_credential);
+        tcase_add_test(tc, password_file_without_key);
+        tcase_add_test(tc, service_journal);
+        suite_add_tcase(s, tc);
+        return tl_run_suite(s);
+}
