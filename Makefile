@@ -15,7 +15,7 @@ BUILD     ?= build
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 WARNINGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
-PKGS      := openssl ldap libsystemd inih jansson
+PKGS      := openssl ldap libsystemd jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llber
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)

@@ -21,6 +21,68 @@ enum cfg_revocation { CFG_REV_OFF, CFG_REV_CRL, CFG_REV_OCSP, CFG_REV_OCSP_THEN_
 /* [pki] revocation_sources: where CRLs come from. */
 enum cfg_rev_source { CFG_SRC_FILES, CFG_SRC_CRL_DP, CFG_SRC_CRL_DIRECTORY, CFG_SRC_COUNT };
 
+/* Longest line of the file, without its line end (comments included). */
+#define CFG_MAX_LINE 65536
+
+/* Every key of the file, one row each: the only list of keys there is.
+ *
+ *   X(ID, SECTION, "name", parser, field, min, max, required)
+ *
+ * ID becomes CFG_KEY_<ID> (enum cfg_key), the name code uses: a misspelt
+ * key does not compile. SECTION is SERVICE, PKI, DIRECTORY, POLICY or
+ * MAILBOX; field is the member of that section's struct below (POLICY:
+ * struct cfg) that parse_<parser> in config.c fills; min and max bound
+ * numbers (durations in seconds); required: an empty value is an error.
+ *
+ * To add a key: add its row here and its field to the section's struct;
+ * a default other than 0/NULL goes into cfg_new(), a rule that spans
+ * several keys into config.c's checks (or the owning module's, see
+ * load.c); then document it in man/smimewatch.conf.5 and
+ * conf/smimewatch.conf. A new kind of value needs a parse_<parser>. */
+#define CFG_KEYS(X)                                                                     \
+        X(SERVICE_INTERVAL, SERVICE, "interval", duration, interval_usec, 10, 7 * 86400, false) \
+        X(SERVICE_WARN_DAYS, SERVICE, "warn_days", int, warn_days, 0, CFG_DAYS_MAX, false) \
+        X(SERVICE_CRITICAL_DAYS, SERVICE, "critical_days", int, critical_days, 0, CFG_DAYS_MAX, false) \
+        X(SERVICE_REALERT, SERVICE, "realert", duration, realert_usec, 10, 30 * 86400, false) \
+        X(SERVICE_MAILBOX_LIST, SERVICE, "mailbox_list", path, mailbox_list, 0, 0, false) \
+        X(SERVICE_METRICS_FILE, SERVICE, "metrics_file", metrics_file, metrics_file, 0, 0, false) \
+        X(PKI_TRUST_ANCHORS, PKI, "trust_anchors", file_or_dir, trust_anchors, 0, 0, true) \
+        X(PKI_INTERMEDIATES, PKI, "intermediates", file_or_dir, intermediates, 0, 0, false) \
+        X(PKI_CRLS, PKI, "crls", crls, crls, 0, 0, false)                               \
+        X(PKI_REVOCATION, PKI, "revocation", revocation, revocation, 0, 0, false)       \
+        X(PKI_REVOCATION_SOURCES, PKI, "revocation_sources", sources, sources, 0, 0, false) \
+        X(PKI_HTTP_PROXY, PKI, "http_proxy", http_proxy, http_proxy, 0, 0, false)       \
+        X(PKI_FETCH_TIMEOUT, PKI, "fetch_timeout", duration, fetch_timeout_usec, 1, 300, false) \
+        X(PKI_CRL_REFRESH, PKI, "crl_refresh", duration, crl_refresh_usec, 10, 30 * 86400, false) \
+        X(PKI_REQUIRE_POLICY, PKI, "require_policy", policies, require_policy, 0, 0, false) \
+        X(PKI_MIN_RSA_BITS, PKI, "min_rsa_bits", unsigned, min_rsa_bits, 2048, 16384, false) \
+        X(PKI_MIN_EC_BITS, PKI, "min_ec_bits", unsigned, min_ec_bits, 224, 571, false)  \
+        X(DIRECTORY_URI, DIRECTORY, "uri", uris, uris, 0, 0, true)                      \
+        X(DIRECTORY_BASE, DIRECTORY, "base", dn, base, 0, 0, true)                      \
+        X(DIRECTORY_SCOPE, DIRECTORY, "scope", scope, scope, 0, 0, false)               \
+        X(DIRECTORY_FILTER, DIRECTORY, "filter", filter, filter, 0, 0, false)           \
+        X(DIRECTORY_BIND_DN, DIRECTORY, "bind_dn", dn, bind_dn, 0, 0, false)            \
+        X(DIRECTORY_PASSWORD_FILE, DIRECTORY, "password_file", path, password_file, 0, 0, false) \
+        X(DIRECTORY_STARTTLS, DIRECTORY, "starttls", bool, starttls, 0, 0, false)       \
+        X(DIRECTORY_TLS_CA_FILE, DIRECTORY, "tls_ca_file", readable_file, tls_ca_file, 0, 0, false) \
+        X(DIRECTORY_TIMEOUT, DIRECTORY, "timeout", duration, timeout_usec, 1, 300, false) \
+        X(POLICY_REQUIRE, POLICY, "require", usages, require_usages, 0, 0, false)       \
+        X(MAILBOX_CERTIFICATES, MAILBOX, "certificates", file, certificates, 0, 0, false) \
+        /* An unreadable key file is a verdict of the check (DECRYPTION_KEY_UNREADABLE). */ \
+        X(MAILBOX_KEY, MAILBOX, "key", path, key, 0, 0, false)                          \
+        X(MAILBOX_KEY_PASSWORD_FILE, MAILBOX, "key_password_file", path, key_password_file, 0, 0, false) \
+        X(MAILBOX_WARN_DAYS, MAILBOX, "warn_days", int, warn_days, 0, CFG_DAYS_MAX, false) \
+        X(MAILBOX_CRITICAL_DAYS, MAILBOX, "critical_days", int, critical_days, 0, CFG_DAYS_MAX, false)
+
+#define CFG_DAYS_MAX 3650
+
+enum cfg_key {
+#define CFG_KEY_ENUM(id, ...) CFG_KEY_##id,
+        CFG_KEYS(CFG_KEY_ENUM)
+#undef CFG_KEY_ENUM
+        CFG_KEY_COUNT
+};
+
 struct cfg_service {
         uint64_t interval_usec;         /* default 6h, at least 10s */
         int warn_days;                  /* default 30 */
@@ -82,6 +144,10 @@ struct cfg {
         unsigned require_usages;        /* USAGE_ bits; default both */
         struct cfg_mailbox *mailboxes;  /* sections first, then mailbox_list */
         size_t n_mailboxes;
+        /* The line of path where each key of [service], [pki], [directory]
+         * and [policy] was written (0: not written), so that the modules
+         * that judge a value can say where it is (cfg_line()). */
+        unsigned key_line[CFG_KEY_COUNT];
 };
 
 enum cfg_need {
@@ -97,6 +163,12 @@ enum cfg_need {
  * unencrypted connection and an unreadable mailbox_list are errors too. */
 int cfg_load(const char *path, enum cfg_need need, struct cfg **ret, char **errors);
 void cfg_free(struct cfg *c);
+
+/* The line of c->path where key was written, 0 when it was not (always 0
+ * for the keys of [mailbox ADDRESS] sections: see cfg_mailbox.origin). */
+unsigned cfg_line(const struct cfg *c, enum cfg_key key);
+/* The key's name as written in the file, e.g. "critical_days". */
+const char *cfg_key_name(enum cfg_key key);
 
 /* The configured mailbox with this address (compared as util_address_equal). */
 const struct cfg_mailbox *cfg_find_mailbox(const struct cfg *c, const char *address);

@@ -3,6 +3,7 @@
  * message with its FILE:LINE, on files written into a fresh directory. */
 #include <check.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -526,30 +527,115 @@ START_TEST(all_errors_reported)
 }
 END_TEST
 
+/* A file (with the directories above it) whose absolute path is exactly
+ * len bytes long; returns the path. */
+static char *file_of_length(const char *tag, size_t len)
+{
+        char *p = NULL, *slash;
+        size_t base = strlen(dir) + 1 + strlen(tag);
+
+        ck_assert_uint_gt(len, base + 2);
+        ck_assert_int_ge(asprintf(&p, "%s/%s%0*d", dir, tag, (int)(len - base), 0), 0);
+        /* Components of at most 200 bytes: NAME_MAX is 255. */
+        for (size_t i = strlen(dir) + 201; i < len - 1; i += 201)
+                p[i] = '/';
+        slash = strrchr(p, '/');
+        *slash = 0;
+        ck_assert_int_eq(tl_sh("mkdir -p '%s'", p), 0);
+        *slash = '/';
+        ck_assert_int_eq(tl_sh("echo x > '%s'", p), 0);
+        ck_assert_uint_eq(strlen(p), len);
+        return p;
+}
+
 START_TEST(long_lines)
 {
-        char value[260], text[1024];
+        char *a = file_of_length("crl-a-", 70), *b = file_of_length("crl-b-", 70);
+        char *d = file_of_length("crl-c-", 70), *deep = file_of_length("cert-", PATH_MAX - 1);
+        char *text = NULL, *big = NULL, *want = NULL;
+        const char *dn = "cn=smimewatch-reader,ou=Technische Dienstkonten,ou=Zentrale "
+                         "Dienste,ou=IT-Dienstleistungszentrum des Freistaats Bayern,"
+                         "o=Landesamt fuer Digitalisierung Breitband und Vermessung,l=Muenchen,"
+                         "st=Bayern,c=DE";
+        const char *uris = "ldaps://verzeichnis-eins.landratsamt-beispielstadt.example.bayern.de:636 "
+                           "ldaps://verzeichnis-zwei.landratsamt-beispielstadt.example.bayern.de:636 "
+                           "ldaps://verzeichnis-drei.landratsamt-beispielstadt.example.bayern.de:636";
+        struct cfg *c;
+        size_t n;
+
+        /* The lines of issue 11, each well over inih's 199 characters. */
+        ck_assert_int_ge(asprintf(&text, PKI_OK "crls = %s, %s, %s\n[directory]\nuri = %s\n"
+                                  "base = o=X\nbind_dn = %s\npassword_file = pw\n"
+                                  "[mailbox a@b.example]\ncertificates = %s\n",
+                                  a, b, d, uris, dn, deep), 0);
+        ck_assert_uint_gt(strlen("crls = , , ") + 3 * 70, 199);
+        ck_assert_uint_gt(strlen(dn), 199);
+        c = load_ok(text, CFG_NEED_DIRECTORY);
+        ck_assert_uint_eq(c->pki.n_crls, 3);
+        ck_assert_str_eq(c->pki.crls[0], a);
+        ck_assert_str_eq(c->pki.crls[1], b);
+        ck_assert_str_eq(c->pki.crls[2], d);
+        ck_assert_uint_eq(c->directory.n_uris, 3);
+        ck_assert_str_eq(c->directory.uris[2],
+                         "ldaps://verzeichnis-drei.landratsamt-beispielstadt.example.bayern.de:636");
+        ck_assert_str_eq(c->directory.bind_dn, dn);
+        ck_assert_str_eq(c->mailboxes[0].certificates, deep);
+        cfg_free(c);
+        free(text);
+
+        /* A line of exactly CFG_MAX_LINE bytes (64 KiB), a value of nearly that. */
+        big = malloc(CFG_MAX_LINE + 2);
+        ck_assert_ptr_nonnull(big);
+        n = (size_t)sprintf(big, "filter = (|(mail=%%s)(cn=");
+        memset(big + n, 'x', CFG_MAX_LINE - n - 2);
+        strcpy(big + CFG_MAX_LINE - 2, "))");
+        ck_assert_uint_eq(strlen(big), CFG_MAX_LINE);
+        ck_assert_int_ge(asprintf(&text, PKI_OK "[directory]\n%s\n", big), 0);
+        c = load_ok(text, CFG_NEED_PKI);
+        ck_assert_uint_eq(strlen(c->directory.filter), CFG_MAX_LINE - strlen("filter = "));
+        cfg_free(c);
+        free(text);
+
+        /* One byte more is refused, never cut; so is a section header that
+         * long, and the keys below it are then not judged. */
+        big[CFG_MAX_LINE - 2] = 'x';
+        strcpy(big + CFG_MAX_LINE - 1, "))");
+        ck_assert_int_ge(asprintf(&text, PKI_OK "[directory]\n%s\n[%s]\nx = 1\n", big, big), 0);
+        ck_assert_int_ge(asprintf(&want, "@F:4: line too long (65537 bytes, at most 65536)\n"
+                                  "@F:5: line too long (65539 bytes, at most 65536)"), 0);
+        load_fails(text, CFG_NEED_PKI, want);
+        free(want);
+        free(text);
+        free(big);
+        free(a);
+        free(b);
+        free(d);
+        free(deep);
+}
+END_TEST
+
+/* Keys are named by enum, not by string: the table has a row for each,
+ * and the config says where each was written. */
+START_TEST(key_table)
+{
         struct cfg *c;
 
-        /* "require_policy = " is 17 characters: 199 in all is the limit. */
-        memset(value, 0, sizeof(value));
-        strcpy(value, "1.2");
-        while (strlen(value) < 199 - 17)
-                strcat(value, ".1");
-        value[199 - 17] = 0;
-        if (value[strlen(value) - 1] == '.')
-                value[strlen(value) - 1] = '1';
-        snprintf(text, sizeof(text), "# %0250d\n" PKI_OK "require_policy = %s   # %0100d\n",
-                 0, value, 0);
-        c = load_ok(text, CFG_NEED_PKI);
-        ck_assert_uint_eq(c->pki.n_require_policy, 1);
-        ck_assert_uint_eq(strlen(c->pki.require_policy[0]), 199 - 17);
+        for (int k = 0; k < CFG_KEY_COUNT; k++) {
+                ck_assert_ptr_nonnull(cfg_key_name(k));
+                ck_assert_uint_gt(strlen(cfg_key_name(k)), 0);
+        }
+        ck_assert_str_eq(cfg_key_name(CFG_KEY_SERVICE_CRITICAL_DAYS), "critical_days");
+        ck_assert_str_eq(cfg_key_name(CFG_KEY_DIRECTORY_BIND_DN), "bind_dn");
+        c = load_ok("[service]\ncritical_days = 3\n\n" PKI_OK "[directory]\nbind_dn = cn=r,o=X\n"
+                    "password_file = pw\nuri = ldaps://d.example\n[mailbox a@b.example]\n"
+                    "warn_days = 9\n", CFG_NEED_PKI);
+        ck_assert_uint_eq(cfg_line(c, CFG_KEY_SERVICE_CRITICAL_DAYS), 2);
+        ck_assert_uint_eq(cfg_line(c, CFG_KEY_SERVICE_WARN_DAYS), 0);
+        ck_assert_uint_eq(cfg_line(c, CFG_KEY_PKI_TRUST_ANCHORS), 5);
+        ck_assert_uint_eq(cfg_line(c, CFG_KEY_DIRECTORY_BIND_DN), 7);
+        ck_assert_uint_eq(cfg_line(c, CFG_KEY_DIRECTORY_URI), 9);
+        ck_assert_uint_eq(cfg_line(c, CFG_KEY_MAILBOX_WARN_DAYS), 0);
         cfg_free(c);
-
-        snprintf(text, sizeof(text), PKI_OK "require_policy = %s1\n[%0200d]\nx = 1\n", value, 0);
-        load_fails(text, CFG_NEED_PKI,
-                   "@F:3: line too long (200 characters without comments, at most 199)\n"
-                   "@F:4: line too long (202 characters without comments, at most 199)");
 }
 END_TEST
 
@@ -923,6 +1009,7 @@ int main(void)
         tcase_add_loop_test(tc, bad_values, 0, (int)(sizeof(bad) / sizeof(bad[0])));
         tcase_add_test(tc, all_errors_reported);
         tcase_add_test(tc, long_lines);
+        tcase_add_test(tc, key_table);
         tcase_add_test(tc, comments);
         tcase_add_test(tc, inline_hash_is_part_of_value);
         tcase_add_test(tc, nul_byte);
