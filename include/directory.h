@@ -15,7 +15,8 @@
 #define DIR_MAX_VALUE_SIZE (64u * 1024u)        /* per value */
 #define DIR_MAX_TOTAL (256u * 1024u * 1024u)    /* all values of one dir_lookup() */
 
-struct cfg_directory;
+#include "config.h"
+
 struct dir;
 
 struct dir_value {
@@ -38,6 +39,18 @@ struct dir_answer {
         size_t n_entries;
         bool truncated;                 /* more than DIR_MAX_ENTRIES matched: the rest is not here */
 };
+
+/* The rules of [directory] that need libldap or a secret, as a check of
+ * cfg_load() (load_settings() runs it): every uri as dir_open() takes it
+ * (scheme, host, port, nothing else), base and bind_dn as RFC 4514 DNs,
+ * the bind password's file (password_file, else the credential
+ * ldap-password, which is then put into password_file) that others must
+ * not read, and no password over an unencrypted connection. */
+void dir_check_settings(struct cfg *c, enum cfg_need need, struct cfg_report *r);
+
+/* Reads the bind password from password_file (secret_read_file()). 0 or
+ * -errno; *err explains (caller frees). Free *ret with secret_free(). */
+int dir_read_password(const struct cfg_directory *c, char **ret, char **err);
 
 /* Connects and binds, trying each URI in order, with TLS verified and
  * every step bounded by the configured timeout. 0, or negative with

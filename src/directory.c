@@ -4,7 +4,9 @@
  * Decisions where the contract is silent:
  * - ldapi:// counts as a protected channel for the bind password (a local
  *   socket never leaves the machine); ldap:// without StartTLS does not,
- *   and dir_open() refuses it before connecting.
+ *   and dir_open() refuses it before connecting. The rules for the
+ *   settings (parse_uri, password_in_clear) serve dir_check_settings(),
+ *   i.e. --check-config and every load, and the connection alike.
  * - A base that does not exist (noSuchObject) is an error of the search,
  *   not "no entries": otherwise a typo in base would turn every mailbox
  *   into MAILBOX_NOT_FOUND.
@@ -42,6 +44,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "secret.h"
 #include "util.h"
 
 /* Searches outstanding at once. OpenLDAP closes an anonymous connection
@@ -374,28 +377,66 @@ static int connect_tcp(const struct dir *d, const char *host, int port, int *ret
 
 enum transport { T_LDAP, T_LDAPS, T_LDAPI };
 
-static int parse_uri(const char *uri, enum transport *t, char **host, int *port)
+static const char *url_error(int r)
 {
-        LDAPURLDesc *lud = NULL;
-        int r = 0;
+        switch (r) {
+        case LDAP_URL_ERR_BADSCHEME: return "unknown scheme";
+        case LDAP_URL_ERR_BADHOST: return "bad host or port";
+        case LDAP_URL_ERR_BADENCLOSURE: return "unbalanced < >";
+        default: return "malformed LDAP URL";
+        }
+}
 
-        *t = T_LDAP;
-        if (ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS)
+/* The rule for a [directory] uri, for --check-config and the connection
+ * alike: ldap://, ldaps:// or ldapi://, a host and a port 1-65535 (ldapi:
+ * a socket path), nothing else. libldap also takes "<ldap://...>" and URLs
+ * with a DN, attributes or a filter, which would be silently ignored: they
+ * are refused. 0 with the transport (and, when host is not NULL, the host
+ * and port to connect to); -EINVAL with *why; -ENOMEM. */
+static int parse_uri(const char *uri, enum transport *t, char **host, int *port, const char **why)
+{
+        static const char *const schemes[] = { "ldap://", "ldaps://", "ldapi://", NULL };
+        LDAPURLDesc *u = NULL;
+        bool has_scheme = false;
+        int r;
+
+        *why = NULL;
+        r = ldap_url_parse(uri, &u);
+        if (r == LDAP_URL_ERR_MEM)
+                return -ENOMEM;
+        if (r != LDAP_URL_SUCCESS) {
+                *why = url_error(r);
                 return -EINVAL;
-        if (strcasecmp(lud->lud_scheme, "ldap") == 0)
-                *t = T_LDAP;
-        else if (strcasecmp(lud->lud_scheme, "ldaps") == 0)
-                *t = T_LDAPS;
-        else if (strcasecmp(lud->lud_scheme, "ldapi") == 0)
-                *t = T_LDAPI;
-        else
-                r = -EINVAL;
-        *port = lud->lud_port ? lud->lud_port : *t == T_LDAPS ? LDAPS_PORT : LDAP_PORT;
-        *host = strdup(lud->lud_host && *lud->lud_host ? lud->lud_host : "localhost");
-        if (!*host)
-                r = -ENOMEM;
-        ldap_free_urldesc(lud);
+        }
+        for (size_t i = 0; schemes[i]; i++)
+                if (strncasecmp(uri, schemes[i], strlen(schemes[i])) == 0)
+                        has_scheme = true;
+        *t = strcasecmp(u->lud_scheme, "ldaps") == 0 ? T_LDAPS :
+             strcasecmp(u->lud_scheme, "ldapi") == 0 ? T_LDAPI : T_LDAP;
+        if (!has_scheme)
+                *why = "the scheme must be ldap://, ldaps:// or ldapi://";
+        else if (*t != T_LDAPI && (!u->lud_host || !*u->lud_host))
+                *why = "a host is required";
+        else if (*t != T_LDAPI && (u->lud_port < 1 || u->lud_port > 65535))
+                *why = "the port must be between 1 and 65535";
+        else if ((u->lud_dn && *u->lud_dn) || u->lud_attrs || u->lud_filter || u->lud_exts)
+                *why = "no DN, attributes, filter or extensions here: use base and filter";
+        r = *why ? -EINVAL : 0;
+        if (r == 0 && host) {
+                *port = u->lud_port ? u->lud_port : *t == T_LDAPS ? LDAPS_PORT : LDAP_PORT;
+                *host = strdup(u->lud_host && *u->lud_host ? u->lud_host : "localhost");
+                if (!*host)
+                        r = -ENOMEM;
+        }
+        ldap_free_urldesc(u);
         return r;
+}
+
+/* The rule that a bind password never crosses the network in clear:
+ * whether binding over t would send it so. ldapi:// is a local socket. */
+static bool password_in_clear(const struct cfg_directory *c, enum transport t)
+{
+        return c->bind_dn && t == T_LDAP && !c->starttls;
 }
 
 static void limit_pdu(struct dir *d)
@@ -474,17 +515,17 @@ static int connect_uri(struct dir *d, const struct cfg_directory *c, const char 
 static int try_uri(struct dir *d, const struct cfg_directory *c, const char *uri,
                    const char *password, char **why)
 {
+        const char *bad = NULL;
         enum transport t;
         char *host = NULL;
         int port, r;
 
-        r = parse_uri(uri, &t, &host, &port);
+        r = parse_uri(uri, &t, &host, &port, &bad);
         if (r < 0) {
-                append(why, r == -ENOMEM ? "out of memory"
-                                         : "not an ldap://, ldaps:// or ldapi:// URI");
+                append(why, "%s", r == -ENOMEM ? "out of memory" : bad);
                 goto out;
         }
-        if (password && t == T_LDAP && !c->starttls) {
+        if (password_in_clear(c, t)) {
                 append(why, "refusing to send the bind password over an unencrypted connection "
                             "(use ldaps:// or starttls = yes)");
                 r = -EPERM;
@@ -509,7 +550,7 @@ static struct dir *dir_new(const struct cfg_directory *c)
         if (!d)
                 return NULL;
         d->conncb = (ldap_conncb){ .lc_add = conn_add, .lc_del = conn_del, .lc_arg = d };
-        d->timeout_usec = c->timeout_usec ? c->timeout_usec : 10 * USEC_PER_SEC;
+        d->timeout_usec = c->timeout_usec;
         d->scope = c->scope == CFG_SCOPE_BASE ? LDAP_SCOPE_BASE :
                    c->scope == CFG_SCOPE_ONE ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;
         d->base = strdup(c->base);
@@ -542,6 +583,103 @@ static int connect_any(struct dir *d, const struct cfg_directory *c, const char 
         return r;
 }
 
+/* ---- the settings ------------------------------------------------- */
+
+#define DIR_PASSWORD_CREDENTIAL "ldap-password"
+
+/* A DN as RFC 4514 writes it; reported when it is not one. */
+static bool check_dn(struct cfg_report *r, enum cfg_key key, const char *dn)
+{
+        LDAPDN parsed = NULL;
+
+        if (!dn)
+                return true;
+        if (ldap_str2dn(dn, &parsed, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS) {
+                cfg_report_value(r, key, dn, "not a distinguished name (RFC 4514, e.g. o=Example,c=DE)");
+                return false;
+        }
+        ldap_dnfree(parsed);
+        return true;
+}
+
+/* The bind password: password_file, else systemd's credential. */
+static void check_password(struct cfg_directory *c, enum cfg_need need, struct cfg_report *r)
+{
+        enum cfg_key key = CFG_KEY_DIRECTORY_PASSWORD_FILE;
+        char *why = NULL;
+        int e;
+
+        if (!c->password_file) {
+                key = CFG_KEY_DIRECTORY_BIND_DN;
+                e = secret_credential_path(DIR_PASSWORD_CREDENTIAL, &c->password_file);
+                if (e == -ENOENT) {
+                        /* --check-cert does not bind: lack of a secret is no error there. */
+                        if (need == CFG_NEED_DIRECTORY)
+                                cfg_report(r, key, "bind_dn is set but there is no password: set "
+                                           "password_file, or pass the credential "
+                                           DIR_PASSWORD_CREDENTIAL " ($CREDENTIALS_DIRECTORY is "
+                                           "not set)");
+                        return;
+                }
+                if (e < 0) {
+                        cfg_report_oom(r);
+                        return;
+                }
+        }
+        if (secret_check_file(c->password_file, &why) < 0) {
+                if (why)
+                        cfg_report(r, key, "%s", why);
+                else
+                        cfg_report_oom(r);
+        }
+        free(why);
+}
+
+void dir_check_settings(struct cfg *cfg, enum cfg_need need, struct cfg_report *r)
+{
+        struct cfg_directory *c = &cfg->directory;
+        const char *clear = NULL, *why;
+        char *q;
+
+        for (size_t i = 0; i < c->n_uris; i++) {
+                enum transport t;
+                int e = parse_uri(c->uris[i], &t, NULL, NULL, &why);
+
+                if (e == -ENOMEM)
+                        cfg_report_oom(r);
+                else if (e < 0)
+                        cfg_report_value(r, CFG_KEY_DIRECTORY_URI, c->uris[i], "%s", why);
+                else if (!clear && password_in_clear(c, t))
+                        clear = c->uris[i];
+        }
+        check_dn(r, CFG_KEY_DIRECTORY_BASE, c->base);
+        if (!c->bind_dn || !check_dn(r, CFG_KEY_DIRECTORY_BIND_DN, c->bind_dn))
+                return;
+        check_password(c, need, r);
+        if (!clear)
+                return;
+        q = util_sanitize(clear, strlen(clear), DIR_MAX_DIAG);
+        if (q)
+                cfg_report(r, CFG_KEY_DIRECTORY_BIND_DN, "bind_dn is set and uri '%s' is not "
+                           "encrypted: set starttls = yes or use ldaps:// so the password is not "
+                           "sent in clear", q);
+        else
+                cfg_report_oom(r);
+        free(q);
+}
+
+int dir_read_password(const struct cfg_directory *c, char **ret, char **err)
+{
+        *err = NULL;
+        if (!c->password_file) {
+                if (asprintf(err, "no password file: set password_file, or pass the credential "
+                             DIR_PASSWORD_CREDENTIAL " ($CREDENTIALS_DIRECTORY is not set)") < 0)
+                        *err = NULL;
+                return -ENOENT;
+        }
+        return secret_read_file(c->password_file, ret, err);
+}
+
 int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason)
 {
         struct pipe_guard guard;
@@ -558,7 +696,7 @@ int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason)
         if (!d)
                 return -ENOMEM;
         if (c->bind_dn) {
-                r = cfg_read_password(c, &password, reason);
+                r = dir_read_password(c, &password, reason);
                 if (r < 0)
                         goto out;
         }
@@ -573,10 +711,7 @@ int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason)
         *ret = d;
         d = NULL;
 out:
-        if (password) {
-                explicit_bzero(password, strlen(password));
-                free(password);
-        }
+        secret_free(password);
         if (r == -ENOMEM && !*reason)
                 append(reason, "out of memory");
         dir_close(d);

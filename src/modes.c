@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "cycle.h"
+#include "directory.h"
 #include "evaluate.h"
 #include "load.h"
 #include "metrics.h"
@@ -18,6 +19,7 @@
 #include "plugin.h"
 #include "report.h"
 #include "revocation.h"
+#include "secret.h"
 #include "util.h"
 
 /* Loads the configuration and the PKI it names; on failure prints why
@@ -102,7 +104,7 @@ int mode_check_config(const struct mode_options *o)
                 fprintf(stderr, "smimewatch: note: the bind password is not checked: it comes from "
                         "$CREDENTIALS_DIRECTORY/ldap-password when systemd runs the service "
                         "(LoadCredential=ldap-password:...)\n");
-        else if (c->directory.bind_dn && cfg_read_password(&c->directory, &password, &err) < 0) {
+        else if (c->directory.bind_dn && dir_read_password(&c->directory, &password, &err) < 0) {
                 fprintf(stderr, "%s: [directory] %s\n", c->path, err ? err : "cannot read the password");
                 rc = EXIT_CONFIG;
                 goto out;
@@ -116,10 +118,7 @@ int mode_check_config(const struct mode_options *o)
         else if (c->n_mailboxes == 0)
                 fprintf(stderr, "smimewatch: note: %s configures no mailbox\n", c->path);
 out:
-        if (password) {
-                explicit_bzero(password, strlen(password));
-                free(password);
-        }
+        secret_free(password);
         free(err);
         pki_free(pki);
         cfg_free(c);
@@ -151,23 +150,19 @@ static int evaluate_file(const struct mode_options *o, const struct cfg *c, cons
                          time_t now, struct cert_result *r)
 {
         const struct cfg_mailbox *mb = o->mailbox ? cfg_find_mailbox(c, o->mailbox) : NULL;
-        STACK_OF(X509) *certs = NULL;
-        unsigned char *data = NULL;
-        char *why = NULL;
-        size_t len;
+        struct pki_file f;
         int rc;
 
-        rc = util_read_file(o->cert_file, UTIL_MAX_FILE_SIZE, &data, &len);
-        if (rc < 0) {
-                fprintf(stderr, "smimewatch: cannot read '%s': %s\n", o->cert_file,
-                        rc == -EFBIG ? "larger than 10 MiB, refused" :
-                        rc == -EINVAL ? "not a regular file" : strerror(-rc));
+        rc = pki_read_file(o->cert_file, &f);
+        if (rc == 0 && f.error < 0 && f.error != -EBADMSG) {
+                fprintf(stderr, "smimewatch: cannot read '%s': %s\n", o->cert_file, f.why);
+                pki_file_free(&f);
                 return SW_UNKNOWN;
         }
-        if (pki_decode(data, len, &certs, &why) < 0) {
-                rc = eval_unparsable(data, len, why ? why : "not a certificate", r);
-        } else {
-                STACK_OF(X509) *rest = sk_X509_dup(certs);
+        if (rc == 0 && f.error < 0) {
+                rc = eval_unparsable(f.data, f.len, f.why, r);
+        } else if (rc == 0) {
+                STACK_OF(X509) *rest = sk_X509_dup(f.certs);
                 X509 *subject = rest ? sk_X509_shift(rest) : NULL;
                 struct rev_material *m = NULL;
                 struct eval_ctx ctx;
@@ -177,7 +172,7 @@ static int evaluate_file(const struct mode_options *o, const struct cfg *c, cons
                 eval_ctx_init(&ctx, pki, now);
                 rc = subject ? rev_options(o, &ro, &dir) : -ENOMEM;
                 if (rc == 0)
-                        rc = rev_gather(c, pki, &ro, certs, now, &m);
+                        rc = rev_gather(c, pki, &ro, f.certs, now, &m);
                 if (rc == 0) {
                         print_rev_failures(m);
                         ctx.crls = rev_crls(m);
@@ -194,9 +189,7 @@ static int evaluate_file(const struct mode_options *o, const struct cfg *c, cons
         r->source = CERT_SOURCE_FILE;
         if (rc >= 0 && !(r->origin = util_sanitize(o->cert_file, strlen(o->cert_file), 4096)))
                 rc = -ENOMEM;
-        sk_X509_pop_free(certs, X509_free);
-        free(data);
-        free(why);
+        pki_file_free(&f);
         if (rc < 0) {
                 fprintf(stderr, "smimewatch: out of memory\n");
                 return SW_UNKNOWN;

@@ -2,7 +2,7 @@
 /* The Debian package, for real: `make deb` builds it (in a copy of the
  * tree under a temporary BUILD), its contents and maintainer scripts are
  * inspected with dpkg-deb, lintian must report no error and no warning,
- * and it is installed, run and purged in a throwaway root: an overlay
+ * and it is installed with apt, run and purged in a throwaway root: an overlay
  * over / (writes go to a temporary upper directory) in a private mount
  * namespace, entered with chroot, so dpkg and the maintainer scripts act
  * as on a real Debian 12 machine without touching this one.
@@ -140,7 +140,8 @@ START_TEST(lintian_clean)
 }
 END_TEST
 
-/* Installed with dpkg in the throwaway root: --version, --check-config on
+/* Installed with apt (as a new user would: apt install ./smimewatch_*.deb)
+ * in the throwaway root: --version, --check-config on
  * the shipped example (with the PKI files it names put in place), not
  * enabled, and purged without a trace of its state and cache. */
 START_TEST(install_and_purge)
@@ -157,7 +158,12 @@ START_TEST(install_and_purge)
                    "mount -t proc proc \"$R/proc\"\n"
                    "mount -t tmpfs tmpfs \"$R/run\"\n"
                    "inroot() { chroot \"$R\" \"$@\"; }\n"
-                   "inroot dpkg -i %s >&2\n"
+                   /* apt's chatter only when it fails */
+                   "apt() { inroot env DEBIAN_FRONTEND=noninteractive apt-get -y -q \"$@\" "
+                   ">\"$R/tmp/apt.log\" 2>&1 || { cat \"$R/tmp/apt.log\" >&2; exit 1; }; }\n"
+                   "apt install %s\n"
+                   /* systemd's trigger compiled the catalogs without a word */
+                   "! grep -i catalog \"$R/tmp/apt.log\" | grep -v \"^Processing triggers\" >&2\n"
                    "inroot dpkg-query -W -f=\"\\${Status}\\n\" smimewatch | grep -qx \"install ok installed\"\n"
                    "inroot smimewatch --version | grep -qx \"smimewatch $(dpkg-deb -f %s Version)\"\n"
                    "[ ! -e \"$R/etc/systemd/system/multi-user.target.wants/smimewatch.service\" ]\n"
@@ -170,7 +176,7 @@ START_TEST(install_and_purge)
                    "mkdir -p \"$R/var/lib/private/smimewatch\" \"$R/var/cache/smimewatch\"\n"
                    "echo {} > \"$R/var/lib/private/smimewatch/state.json\"\n"
                    "ln -s private/smimewatch \"$R/var/lib/smimewatch\"\n"
-                   "inroot dpkg --purge smimewatch >&2\n"
+                   "apt purge smimewatch\n"
                    "for p in /usr/sbin/smimewatch /etc/smimewatch/smimewatch.conf /var/lib/smimewatch "
                    "/var/lib/private/smimewatch /var/cache/smimewatch; do\n"
                    "        if [ -e \"$R$p\" ] || [ -L \"$R$p\" ]; then echo \"$p is left\" >&2; exit 1; fi\n"
