@@ -46,6 +46,8 @@ enum cfg_rev_source { CFG_SRC_FILES, CFG_SRC_CRL_DP, CFG_SRC_CRL_DIRECTORY, CFG_
         X(SERVICE_REALERT, SERVICE, "realert", duration, realert_usec, 10, 30 * 86400, false) \
         X(SERVICE_MAILBOX_LIST, SERVICE, "mailbox_list", path, mailbox_list, 0, 0, false) \
         X(SERVICE_METRICS_FILE, SERVICE, "metrics_file", metrics_file, metrics_file, 0, 0, false) \
+        X(SERVICE_SMTP, SERVICE, "smtp", smtp, smtp_host, 0, 0, false)                  \
+        X(SERVICE_MIN_MESSAGE_SIZE, SERVICE, "min_message_size", size, min_message_size, 0, 0, false) \
         X(PKI_TRUST_ANCHORS, PKI, "trust_anchors", file_or_dir, trust_anchors, 0, 0, true) \
         X(PKI_INTERMEDIATES, PKI, "intermediates", file_or_dir, intermediates, 0, 0, false) \
         X(PKI_CRLS, PKI, "crls", crls, crls, 0, 0, false)                               \
@@ -66,6 +68,7 @@ enum cfg_rev_source { CFG_SRC_FILES, CFG_SRC_CRL_DP, CFG_SRC_CRL_DIRECTORY, CFG_
         X(DIRECTORY_STARTTLS, DIRECTORY, "starttls", bool, starttls, 0, 0, false)       \
         X(DIRECTORY_TLS_CA_FILE, DIRECTORY, "tls_ca_file", readable_file, tls_ca_file, 0, 0, false) \
         X(DIRECTORY_TIMEOUT, DIRECTORY, "timeout", duration, timeout_usec, 1, 300, false) \
+        X(DIRECTORY_DISCOVER, DIRECTORY, "discover", discover, discover, 0, 0, false)   \
         X(POLICY_REQUIRE, POLICY, "require", usages, require_usages, 0, 0, false)       \
         X(MAILBOX_CERTIFICATES, MAILBOX, "certificates", file, certificates, 0, 0, false) \
         /* An unreadable key file is a verdict of the check (DECRYPTION_KEY_UNREADABLE). */ \
@@ -90,6 +93,9 @@ struct cfg_service {
         uint64_t realert_usec;          /* default 24h */
         char *mailbox_list;             /* NULL when unset */
         char *metrics_file;             /* Prometheus textfile; NULL when unset */
+        char *smtp_host;                /* [service] smtp; NULL: no SIZE check */
+        int smtp_port;                  /* default 25 */
+        uint64_t min_message_size;      /* octets; default 10 MB (10,000,000) */
 };
 
 struct cfg_pki {
@@ -124,6 +130,7 @@ struct cfg_directory {
         bool starttls;
         char *tls_ca_file;              /* NULL: the system store */
         uint64_t timeout_usec;          /* default 10s */
+        char *discover;                 /* filter whose entries' mail values are mailboxes; NULL: none */
 };
 
 struct cfg_mailbox {
@@ -134,6 +141,7 @@ struct cfg_mailbox {
         int warn_days;                  /* resolved: the override or [service] */
         int critical_days;
         char *origin;                   /* "FILE:LINE" where it was configured */
+        bool from_list;                 /* from mailbox_list, not a [mailbox] section */
 };
 
 struct cfg {

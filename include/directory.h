@@ -72,6 +72,28 @@ int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
 int dir_read_attr(struct dir *d, const char *dn, const char *attribute, size_t max,
                   unsigned char **data, size_t *len, char **reason);
 
+/* What a discovery search found: the mail values of every entry under
+ * base matching the filter. */
+struct dir_discovery {
+        char **addresses;               /* mail values that are addresses, as sent (unescaped) */
+        size_t n;
+        size_t n_entries;               /* entries that matched */
+        size_t n_invalid;               /* mail values that are no address (left out) */
+        size_t n_pages;
+        int page_size;                  /* what the server accepted */
+        char *reason;                   /* why the search stopped short, when it did */
+};
+
+/* Finds every entry under base (with scope) that matches filter, with the
+ * paged-results control (RFC 2696), so that a server's size limit per
+ * search does not cut the result; a server that refuses the page size is
+ * asked again with smaller pages. 0 when the search went to its end;
+ * negative with out->reason when it stopped short (a size or time limit
+ * also for paged searches, an error, no answer in time): out keeps what
+ * came until then. The caller zeroes out and frees it. */
+int dir_discover(struct dir *d, const char *filter, struct dir_discovery *out);
+void dir_discovery_free(struct dir_discovery *r);
+
 /* The URI dir_open() connected to. */
 const char *dir_uri(const struct dir *d);
 

@@ -376,6 +376,70 @@ static int parse_usages(struct loader *l, const struct key *k, const char *v, vo
         return r;
 }
 
+/* HOST[:PORT], an IPv6 address in brackets: [::1]:25. */
+static int parse_smtp(struct loader *l, const struct key *k, const char *v, void *sec)
+{
+        struct cfg_service *sv = sec;
+        const char *colon, *host = v;
+        size_t n;
+        long port = 25;
+        char *h;
+
+        if (v[0] == '[') {
+                const char *end = strchr(v, ']');
+
+                if (!end || end == v + 1 || (end[1] && end[1] != ':'))
+                        return bad_value(l, k, v, "want HOST[:PORT], an IPv6 address as [ADDRESS]");
+                host = v + 1;
+                n = (size_t)(end - host);
+                colon = end[1] ? end + 1 : NULL;
+        } else {
+                colon = strchr(v, ':');
+                n = colon ? (size_t)(colon - v) : strlen(v);
+        }
+        if (n == 0 || memchr(host, ' ', n) || (v[0] != '[' && colon && strchr(colon + 1, ':')))
+                return bad_value(l, k, v, "want HOST[:PORT], an IPv6 address as [ADDRESS]");
+        if (colon && util_parse_int(colon + 1, 1, 65535, &port) < 0)
+                return bad_value(l, k, v, "the port must be between 1 and 65535");
+        h = strndup(host, n);
+        if (!h) {
+                l->oom = true;
+                return -ENOMEM;
+        }
+        set_string(&sv->smtp_host, h);
+        sv->smtp_port = (int)port;
+        return 0;
+}
+
+/* Octets, with k, M, G (powers of 1000, as mail servers count) or KiB,
+ * MiB, GiB; "10M", "10 MB", "20000000". */
+static int parse_size(struct loader *l, const struct key *k, const char *v, void *sec)
+{
+        static const struct { const char *unit; uint64_t factor; } units[] = {
+                { "", 1 }, { "b", 1 }, { "k", 1000 }, { "kb", 1000 }, { "m", 1000000 },
+                { "mb", 1000000 }, { "g", 1000000000 }, { "gb", 1000000000 },
+                { "kib", 1024 }, { "mib", 1048576 }, { "gib", 1073741824 },
+        };
+        const uint64_t max = UINT64_C(1) << 40;
+        char *end = NULL;
+        unsigned long long n;
+
+        errno = 0;
+        n = strtoull(v, &end, 10);
+        if (!isdigit((unsigned char)v[0]) || errno)
+                return bad_value(l, k, v, "not a size (a number of bytes, optionally with k, M or G)");
+        while (isspace((unsigned char)*end))
+                end++;
+        for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+                if (strcasecmp(end, units[i].unit) == 0) {
+                        if (n == 0 || n > max / units[i].factor)
+                                return bad_value(l, k, v, "must be between 1 byte and 1 TiB");
+                        *(uint64_t *)FIELD(sec, k) = n * units[i].factor;
+                        return 0;
+                }
+        return bad_value(l, k, v, "not a size (a number of bytes, optionally with k, M or G)");
+}
+
 static int parse_path(struct loader *l, const struct key *k, const char *v, void *sec)
 {
         char *p = resolve(l, v);
@@ -487,30 +551,50 @@ static int parse_string(struct loader *l, const struct key *k, const char *v, vo
         return 0;
 }
 
-/* One parenthesised filter with exactly one %s: literal parentheses in
- * RFC 4515 values are escaped as \28 and \29, so counting them is exact. */
-static int parse_filter(struct loader *l, const struct key *k, const char *v, void *sec)
+/* One parenthesised filter: literal parentheses in RFC 4515 values are
+ * escaped as \28 and \29, so counting them is exact. */
+static bool one_filter(const char *v)
 {
-        const char *pct = strchr(v, '%');
         size_t len = strlen(v);
         int depth = 0;
-        char *s;
 
-        if (!pct || pct[1] != 's' || strchr(pct + 1, '%'))
-                return bad_value(l, k, v, "must contain %%s exactly once and no other %%");
         for (size_t i = 0; i < len; i++) {
                 depth += v[i] == '(' ? 1 : v[i] == ')' ? -1 : 0;
                 if (depth < 0 || (depth == 0 && i + 1 < len))
-                        break;
-                if (i + 1 == len && depth == 0) {
-                        s = dup_or_oom(l, v);
-                        if (!s)
-                                return -ENOMEM;
-                        set_string(FIELD(sec, k), s);
-                        return 0;
-                }
+                        return false;
         }
-        return bad_value(l, k, v, "must be one filter in parentheses, e.g. (mail=%%s)");
+        return len > 0 && depth == 0;
+}
+
+static int set_filter(struct loader *l, const struct key *k, const char *v, void *sec)
+{
+        char *s = dup_or_oom(l, v);
+
+        if (!s)
+                return -ENOMEM;
+        set_string(FIELD(sec, k), s);
+        return 0;
+}
+
+/* The search for one address: one filter with exactly one %s. */
+static int parse_filter(struct loader *l, const struct key *k, const char *v, void *sec)
+{
+        const char *pct = strchr(v, '%');
+
+        if (!pct || pct[1] != 's' || strchr(pct + 1, '%'))
+                return bad_value(l, k, v, "must contain %%s exactly once and no other %%");
+        if (!one_filter(v))
+                return bad_value(l, k, v, "must be one filter in parentheses, e.g. (mail=%%s)");
+        return set_filter(l, k, v, sec);
+}
+
+/* The discovery search: one filter, sent as it is. */
+static int parse_discover(struct loader *l, const struct key *k, const char *v, void *sec)
+{
+        if (!one_filter(v))
+                return bad_value(l, k, v, "must be one filter in parentheses, e.g. "
+                                 "(&(mail=*)(userCertificate;binary=*))");
+        return set_filter(l, k, v, sec);
 }
 
 /* ---- parsers of lists -------------------------------------------------- */
@@ -1099,8 +1183,10 @@ static void list_line(struct loader *l, const char *file, unsigned line, const c
                 return;
         addr = memchr(p, 0, n) ? NULL : strndup(p, n);
         if (addr && util_address_valid(addr)) {
-                if (!loader_find(l, addr))
-                        add_mailbox(l, addr, file, line);
+                struct cfg_mailbox *m = loader_find(l, addr) ? NULL : add_mailbox(l, addr, file, line);
+
+                if (m)
+                        m->from_list = true;
                 free(addr);
                 return;
         }
@@ -1142,7 +1228,8 @@ static struct cfg *cfg_new(const char *path)
                 return NULL;
         c->service = (struct cfg_service){ .interval_usec = 6 * 3600 * USEC_PER_SEC,
                                            .warn_days = 30, .critical_days = 7,
-                                           .realert_usec = 24 * 3600 * USEC_PER_SEC };
+                                           .realert_usec = 24 * 3600 * USEC_PER_SEC,
+                                           .smtp_port = 25, .min_message_size = 10000000 };
         c->pki.revocation = CFG_REV_CRL;
         c->pki.sources[0] = CFG_SRC_FILES;
         c->pki.sources[1] = CFG_SRC_CRL_DP;
@@ -1353,6 +1440,7 @@ void cfg_free(struct cfg *c)
                 return;
         free(c->path);
         free(c->service.mailbox_list);
+        free(c->service.smtp_host);
         free(c->service.metrics_file);
         for (size_t i = 0; i < CFG_PKI_PATH_KEYS; i++)
                 free(c->pki.origin[i]);
@@ -1364,6 +1452,7 @@ void cfg_free(struct cfg *c)
         free_strv(c->directory.uris, c->directory.n_uris);
         free(c->directory.base);
         free(c->directory.filter);
+        free(c->directory.discover);
         free(c->directory.bind_dn);
         free(c->directory.password_file);
         free(c->directory.tls_ca_file);

@@ -1133,6 +1133,212 @@ out:
         return r;
 }
 
+/* ---- discovery ----------------------------------------------------- */
+
+#define DISCOVER_PAGE 500               /* entries per page asked for first */
+#define DISCOVER_MIN_PAGE 8
+#define DISCOVER_MAX_ADDRESSES 1000000  /* what a hostile server can make us hold */
+#define DISCOVER_MAX_VALUE 320          /* RFC 5321: 64 + 1 + 255 */
+
+static const char *const mail_attributes[] = { "mail", NULL };
+
+static int keep_address(struct dir_discovery *r, const struct berval *v)
+{
+        char **grown, *a;
+
+        if (v->bv_len == 0 || v->bv_len > DISCOVER_MAX_VALUE || memchr(v->bv_val, 0, v->bv_len)) {
+                r->n_invalid++;
+                return 0;
+        }
+        a = strndup(v->bv_val, v->bv_len);
+        if (!a)
+                return -ENOMEM;
+        if (!util_address_valid(a)) {
+                free(a);
+                r->n_invalid++;
+                return 0;
+        }
+        if (r->n >= DISCOVER_MAX_ADDRESSES) {
+                free(a);
+                return -E2BIG;
+        }
+        grown = realloc(r->addresses, (r->n + 1) * sizeof(*grown));
+        if (!grown) {
+                free(a);
+                return -ENOMEM;
+        }
+        r->addresses = grown;
+        r->addresses[r->n++] = a;
+        return 0;
+}
+
+static int keep_entry(struct dir *d, LDAPMessage *msg, struct dir_discovery *r)
+{
+        struct berval **vals = ldap_get_values_len(d->ld, msg, "mail");
+        int rc = 0;
+
+        r->n_entries++;
+        for (size_t i = 0; vals && vals[i] && rc == 0; i++)
+                rc = keep_address(r, vals[i]);
+        ldap_value_free_len(vals);
+        return rc;
+}
+
+/* The end of one page: its result code, and the cookie for the next page
+ * (empty: that was the last). *err is the server's result code. */
+static int page_end(struct dir *d, LDAPMessage *msg, struct berval *cookie, int *err,
+                    char **why)
+{
+        LDAPControl **ctrls = NULL, *page;
+        char *diag = NULL, *clean = NULL;
+        ber_int_t estimate = 0;
+        int rc;
+
+        rc = ldap_parse_result(d->ld, msg, err, NULL, &diag, NULL, &ctrls, 0);
+        if (rc != LDAP_SUCCESS)
+                *err = rc;
+        if (diag && *diag)
+                clean = util_sanitize(diag, strlen(diag), DIR_MAX_DIAG);
+        ldap_memfree(cookie->bv_val);
+        *cookie = (struct berval){ 0, NULL };
+        if (*err != LDAP_SUCCESS) {
+                append(why, "%s%s%s", ldap_err2string(*err), clean ? ": " : "", clean ? clean : "");
+                rc = *err == LDAP_NO_MEMORY ? -ENOMEM : *err == LDAP_TIMELIMIT_EXCEEDED ? -ETIMEDOUT
+                     : -EIO;
+        } else {
+                /* No control in the answer: the server sent everything at once. */
+                page = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls, NULL);
+                rc = page && ldap_parse_pageresponse_control(d->ld, page, &estimate, cookie) !=
+                             LDAP_SUCCESS ? -EPROTO : 0;
+                if (rc < 0)
+                        append(why, "the server's paged-results control is malformed");
+        }
+        ldap_controls_free(ctrls);
+        ldap_memfree(diag);
+        free(clean);
+        return rc;
+}
+
+/* Sends one page's search and collects its entries. */
+static int page(struct dir *d, const char *filter, int size, struct berval *cookie,
+                struct dir_discovery *r, int *err, char **why)
+{
+        struct timeval limit = usec_to_tv(d->timeout_usec + USEC_PER_SEC - 1);
+        LDAPControl *ctrl = NULL, *ctrls[2] = { NULL, NULL };
+        int rc, msgid, type;
+
+        limit.tv_usec = 0;
+        *err = LDAP_SUCCESS;
+        /* Critical: a server without paging must say so, not send a cut list. */
+        rc = ldap_create_page_control(d->ld, size, cookie, 1, &ctrl);
+        if (rc != LDAP_SUCCESS)
+                return -ENOMEM;
+        ctrls[0] = ctrl;
+        rc = ldap_search_ext(d->ld, d->base, d->scope, filter, (char **)mail_attributes, 0, ctrls,
+                             NULL, &limit, 0, &msgid);
+        ldap_control_free(ctrl);
+        if (rc != LDAP_SUCCESS) {
+                *err = rc;
+                append(why, "sending the search failed: %s", ldap_err2string(rc));
+                return rc == LDAP_NO_MEMORY ? -ENOMEM : -EIO;
+        }
+        for (;;) {
+                struct timeval tv = usec_to_tv(d->timeout_usec);
+                LDAPMessage *msg = NULL;
+
+                type = ldap_result(d->ld, msgid, LDAP_MSG_ONE, &tv, &msg);
+                if (type == 0) {
+                        ldap_abandon_ext(d->ld, msgid, NULL, NULL);
+                        append(why, "no answer within %.1f s",
+                               (double)d->timeout_usec / (double)USEC_PER_SEC);
+                        return -ETIMEDOUT;
+                }
+                if (type < 0) {
+                        append(why, "connection lost");
+                        d->broken = true;
+                        return -EIO;
+                }
+                if (type == LDAP_RES_SEARCH_ENTRY)
+                        rc = keep_entry(d, msg, r);
+                else if (type == LDAP_RES_SEARCH_RESULT)
+                        rc = page_end(d, msg, cookie, err, why);
+                else
+                        rc = 0; /* references are not followed */
+                ldap_msgfree(msg);
+                if (rc == -E2BIG)
+                        append(why, "more than %d addresses", DISCOVER_MAX_ADDRESSES);
+                if (rc < 0 || type == LDAP_RES_SEARCH_RESULT)
+                        return rc;
+        }
+}
+
+/* The whole search in pages of size; *err the code of the last result. */
+static int pages(struct dir *d, const char *filter, int size, struct dir_discovery *r, int *err,
+                 char **why)
+{
+        struct berval cookie = { 0, NULL };
+        int rc;
+
+        do {
+                rc = page(d, filter, size, &cookie, r, err, why);
+                if (rc == 0)
+                        r->n_pages++;
+        } while (rc == 0 && cookie.bv_len > 0);
+        ldap_memfree(cookie.bv_val);
+        return rc;
+}
+
+int dir_discover(struct dir *d, const char *filter, struct dir_discovery *out)
+{
+        struct pipe_guard guard;
+        char *why = NULL, *f;
+        int size = DISCOVER_PAGE, err = LDAP_SUCCESS, rc;
+
+        if (d->broken) {
+                append(&out->reason, "%s: the connection failed earlier", d->uri);
+                return -EIO;
+        }
+        pipe_block(&guard);
+        for (;;) {
+                rc = pages(d, filter, size, out, &err, &why);
+                /* A server whose page limit is below the size asked for
+                 * refuses the first page (OpenLDAP: adminLimitExceeded or
+                 * sizeLimitExceeded; Active Directory just sends fewer). */
+                if (rc == 0 || out->n_pages > 0 || size <= DISCOVER_MIN_PAGE ||
+                    (err != LDAP_ADMINLIMIT_EXCEEDED && err != LDAP_SIZELIMIT_EXCEEDED))
+                        break;
+                dir_discovery_free(out);
+                free(why);
+                why = NULL;
+                size /= 2;
+        }
+        pipe_restore(&guard);
+        out->page_size = size;
+        if (rc < 0) {
+                f = util_sanitize(filter, strlen(filter), DIR_MAX_DIAG);
+                append(&out->reason, "%s: the search with '%s' stopped after %zu entr%s in %zu "
+                       "page%s of %d: %s%s", d->uri, f ? f : "?", out->n_entries,
+                       out->n_entries == 1 ? "y" : "ies", out->n_pages, out->n_pages == 1 ? "" : "s",
+                       size, why ? why : "failed",
+                       err == LDAP_SIZELIMIT_EXCEEDED || err == LDAP_ADMINLIMIT_EXCEEDED
+                       ? " (the server limits paged searches too)" : "");
+                free(f);
+        }
+        free(why);
+        return rc;
+}
+
+void dir_discovery_free(struct dir_discovery *r)
+{
+        if (!r)
+                return;
+        for (size_t i = 0; i < r->n; i++)
+                free(r->addresses[i]);
+        free(r->addresses);
+        free(r->reason);
+        *r = (struct dir_discovery){ 0 };
+}
+
 void dir_answer_free(struct dir_answer *a)
 {
         if (!a)

@@ -115,7 +115,7 @@ int mode_check_config(const struct mode_options *o)
         if (!c->directory.configured)
                 fprintf(stderr, "smimewatch: note: %s has no [directory] section; only --check-cert "
                         "can use it\n", c->path);
-        else if (c->n_mailboxes == 0)
+        else if (c->n_mailboxes == 0 && !c->directory.discover)
                 fprintf(stderr, "smimewatch: note: %s configures no mailbox\n", c->path);
 out:
         secret_free(password);
@@ -275,14 +275,17 @@ int mode_verify(const struct mode_options *o)
                 rc = SW_UNKNOWN;
                 goto out;
         }
-        if (n == 0) {
-                fprintf(stderr, "%s: no mailbox configured: add [mailbox ADDRESS] sections or "
-                        "mailbox_list, or name addresses after --verify\n", c->path);
+        if (n == 0 && !c->directory.discover) {
+                fprintf(stderr, "%s: no mailbox configured: add [mailbox ADDRESS] sections, "
+                        "mailbox_list or [directory] discover, or name addresses after --verify\n",
+                        c->path);
                 rc = EXIT_CONFIG;
                 goto out;
         }
+        /* Named addresses are checked alone, without discovery. */
         if (rev_options(o, &ro, &cache_dir) < 0 ||
-            cycle_run(c, pki, mailboxes, n, now, &ro, &result) < 0) {
+            (o->n_addresses ? cycle_run(c, pki, mailboxes, n, now, &ro, &result)
+                            : cycle_run_all(c, pki, now, &ro, &result)) < 0) {
                 fprintf(stderr, "smimewatch: out of memory\n");
                 rc = SW_UNKNOWN;
                 goto out;
@@ -301,6 +304,42 @@ out:
         cycle_result_free(&result);
         free(cache_dir);
         free(mailboxes);
+        pki_free(pki);
+        cfg_free(c);
+        return rc;
+}
+
+int mode_list_mailboxes(const struct mode_options *o)
+{
+        struct cycle_set set = { 0 };
+        struct pki *pki = NULL;
+        struct cfg *c = NULL;
+        int rc, w = 0;
+
+        rc = load(o, CFG_NEED_DIRECTORY, &c, &pki);
+        if (rc)
+                return rc;
+        if (cycle_set_make(c, &set) < 0) {
+                fprintf(stderr, "smimewatch: out of memory\n");
+                rc = SW_UNKNOWN;
+                goto out;
+        }
+        for (size_t i = 0; i < set.n && w >= 0; i++) {
+                char *a = util_sanitize(set.mailboxes[i].address, strlen(set.mailboxes[i].address),
+                                        1024);
+
+                w = a ? printf("%s %s\n", a, cycle_origin_name(set.origins[i])) : -1;
+                free(a);
+        }
+        rc = output_done(w < 0 ? -EIO : 0, set.discovery_reason ? SW_UNKNOWN : 0);
+        if (set.discovery)
+                fprintf(stderr, "smimewatch: discovery found %zu address%s in %zu entr%s, %zu of "
+                        "them not configured%s%s\n", set.n_found, set.n_found == 1 ? "" : "es",
+                        set.n_entries, set.n_entries == 1 ? "y" : "ies", set.n_added,
+                        set.discovery_reason ? "; INCOMPLETE: " : "",
+                        set.discovery_reason ? set.discovery_reason : "");
+out:
+        cycle_set_free(&set);
         pki_free(pki);
         cfg_free(c);
         return rc;
