@@ -115,6 +115,7 @@ static int read_password(const struct cfg_mailbox *mb, char **ret, char *source,
 static int read_key_file(const char *path, unsigned char **ret, size_t *len, char *why)
 {
         struct stat st;
+        char buf[128];
         int fd, r;
 
         fd = -1;
@@ -125,7 +126,8 @@ static int read_key_file(const char *path, unsigned char **ret, size_t *len, cha
                 goto out;
         }
         if (r < 0) {
-                snprintf(why, WHY_MAX, "key file '%s': %s", path, strerror(-r));
+                /* strerror_r: keys are read on the cycle's worker threads. */
+                snprintf(why, WHY_MAX, "key file '%s': %s", path, strerror_r(-r, buf, sizeof(buf)));
                 goto out;
         }
         if (st.st_mode & S_IROTH) {
@@ -137,7 +139,8 @@ static int read_key_file(const char *path, unsigned char **ret, size_t *len, cha
         r = util_read_fd(fd, KEY_FILE_MAX, ret, len);
         if (r < 0)
                 snprintf(why, WHY_MAX, "key file '%s': %s", path,
-                         r == -EFBIG ? "larger than 1 MiB, not a key file" : strerror(-r));
+                         r == -EFBIG ? "larger than 1 MiB, not a key file"
+                                     : strerror_r(-r, buf, sizeof(buf)));
 out:
         if (fd >= 0)
                 close(fd);

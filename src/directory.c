@@ -734,7 +734,16 @@ struct lookup {
         size_t n_active;
         size_t total;                   /* bytes of values and DNs kept so far */
         uint64_t last_activity;
+        dir_answer_fn done;             /* told of each complete answer; may be NULL */
+        void *done_arg;
 };
+
+/* answers[i] is final (found, not found, or failed on its own). */
+static void complete(struct lookup *l, size_t i)
+{
+        if (l->done)
+                l->done(l->done_arg, i);
+}
 
 /* The configured filter with its "%s" replaced by the RFC 4515-escaped
  * address; NULL when out of memory or the filter has no "%s". */
@@ -782,6 +791,7 @@ static int send_search(struct lookup *l, size_t i, char **reason)
         if (!filter) {
                 answer_fail(&l->answers[i], -EINVAL, "cannot build a search filter from '%s'",
                             d->filter);
+                complete(l, i);
                 return 0;
         }
         rc = ldap_search_ext(d->ld, d->base, d->scope, filter, (char **)dir_attributes, 0, NULL,
@@ -793,6 +803,7 @@ static int send_search(struct lookup *l, size_t i, char **reason)
         }
         if (rc != LDAP_SUCCESS) {
                 answer_fail(&l->answers[i], -EIO, "search failed: %s", ldap_err2string(rc));
+                complete(l, i);
                 return 0;
         }
         for (size_t k = 0; k < DIR_WINDOW && !s; k++)
@@ -960,6 +971,7 @@ static void finish(struct lookup *l, struct slot *s, LDAPMessage *msg)
         ldap_memfree(diag);
         ldap_memvfree((void **)referrals);
         free(clean);
+        complete(l, s->index);
         release(l, s);
 }
 
@@ -974,6 +986,7 @@ static void expire(struct lookup *l, uint64_t now)
                 ldap_abandon_ext(l->d->ld, s->msgid, NULL, NULL);
                 answer_fail(&l->answers[s->index], -ETIMEDOUT, "no answer within %.1f s",
                             (double)l->d->timeout_usec / (double)USEC_PER_SEC);
+                complete(l, s->index);
                 release(l, s);
         }
 }
@@ -1040,6 +1053,12 @@ static int receive(struct lookup *l, char **reason)
 int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
                struct dir_answer *answers, char **reason)
 {
+        return dir_lookup_each(d, addresses, n, answers, NULL, NULL, reason);
+}
+
+int dir_lookup_each(struct dir *d, const char *const *addresses, size_t n,
+                    struct dir_answer *answers, dir_answer_fn done, void *arg, char **reason)
+{
         struct pipe_guard guard;
         struct lookup *l;
         size_t next = 0;
@@ -1054,7 +1073,7 @@ int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
         if (!l)
                 return -ENOMEM;
         *l = (struct lookup){ .d = d, .addresses = addresses, .answers = answers,
-                              .last_activity = now_usec() };
+                              .last_activity = now_usec(), .done = done, .done_arg = arg };
         for (size_t k = 0; k < DIR_WINDOW; k++)
                 l->slots[k].msgid = -1;
         pipe_block(&guard);
@@ -1192,7 +1211,7 @@ static int page_end(struct dir *d, LDAPMessage *msg, struct berval *cookie, int 
         if (rc != LDAP_SUCCESS)
                 *err = rc;
         if (diag && *diag)
-                clean = util_sanitize(diag, strlen(diag), DIR_MAX_DIAG);
+                clean = util_cut(diag, strlen(diag), DIR_MAX_DIAG);
         ldap_memfree(cookie->bv_val);
         *cookie = (struct berval){ 0, NULL };
         if (*err != LDAP_SUCCESS) {
@@ -1309,7 +1328,7 @@ int dir_discover(struct dir *d, const char *filter, struct dir_discovery *out)
         pipe_restore(&guard);
         out->page_size = size;
         if (rc < 0) {
-                f = util_sanitize(filter, strlen(filter), DIR_MAX_DIAG);
+                f = util_cut(filter, strlen(filter), DIR_MAX_DIAG);
                 append(&out->reason, "%s: the search with '%s' stopped after %zu entr%s in %zu "
                        "page%s of %d: %s%s", d->uri, f ? f : "?", out->n_entries,
                        out->n_entries == 1 ? "y" : "ies", out->n_pages, out->n_pages == 1 ? "" : "s",

@@ -319,6 +319,7 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
                 s->metrics_error = metrics_update(s->cfg->service.metrics_file, &res,
                                                   s->metrics_error);
                 cycle_result_free(&res);
+                cycle_release_memory();
         }
         r = schedule(s, next);
         if (r < 0) {

@@ -588,6 +588,30 @@ START_TEST(verify_json_doc)
 }
 END_TEST
 
+/* report_verify_json() writes a mailbox at a time; the bytes must be
+ * jansson's own rendering of the whole document. */
+START_TEST(verify_json_streamed_as_whole)
+{
+        struct cycle_result c;
+        struct capture cap;
+        char *out, *whole;
+        json_t *j;
+
+        cycle_sample(&c);
+        ck_assert_int_eq(report_verify_json(cap_open(&cap), &c), 0);
+        out = cap_close(&cap);
+        j = parse_doc(out);
+        whole = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        ck_assert_ptr_nonnull(whole);
+        ck_assert_uint_eq(strlen(out), strlen(whole) + 1);
+        ck_assert_int_eq(strncmp(out, whole, strlen(whole)), 0);
+        free(whole);
+        json_decref(j);
+        free(out);
+        cycle_done(&c);
+}
+END_TEST
+
 START_TEST(verify_json_empty)
 {
         struct cycle_result c;
@@ -1139,6 +1163,7 @@ int main(void)
         tcase_add_test(tc, cert_json_unparsable);
         tcase_add_test(tc, check_cert_json_doc);
         tcase_add_test(tc, verify_json_doc);
+        tcase_add_test(tc, verify_json_streamed_as_whole);
         tcase_add_test(tc, verify_json_empty);
         tcase_add_test(tc, json_hostile_strings);
         tcase_add_test(tc, json_escaped_dn_kept);
