@@ -262,7 +262,7 @@ START_TEST(memory_given_back)
         cycle_result_free(&all);
         cycle_release_memory();
         before = rss_kib();
-        ck_assert_int_eq(cycle_run(c, pki, c->mailboxes, c->n_mailboxes, time(NULL), &all), 0);
+        ck_assert_int_eq(cycle_run(c, pki, c->mailboxes, c->n_mailboxes, time(NULL), NULL, &all), 0);
         ck_assert_uint_eq(all.n_mailboxes, N_MAILBOXES);
         cycle_result_free(&all);
         cycle_release_memory();
