@@ -33,8 +33,8 @@ _smimewatch_mailboxes()
 _smimewatch()
 {
         local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-        local opts="--config --verify --check-cert --check-config --mailbox --format --json --at
-                    --help --version"
+        local opts="--config --verify --check-cert --check-config --list-mailboxes --mailbox --format
+                    --json --at --help --version"
         local conf=/etc/smimewatch/smimewatch.conf verify= i
         local IFS=$'\n'
 

@@ -40,6 +40,8 @@ enum cfg_pki_path { CFG_PKI_TRUST_ANCHORS, CFG_PKI_INTERMEDIATES, CFG_PKI_CRLS, 
         X(SERVICE_REALERT, SERVICE, "realert", duration, realert_usec, 10, 30 * 86400, false) \
         X(SERVICE_MAILBOX_LIST, SERVICE, "mailbox_list", path, mailbox_list, 0, 0, false) \
         X(SERVICE_METRICS_FILE, SERVICE, "metrics_file", metrics_file, metrics_file, 0, 0, false) \
+        X(SERVICE_SMTP, SERVICE, "smtp", smtp, smtp_host, 0, 0, false)                  \
+        X(SERVICE_MIN_MESSAGE_SIZE, SERVICE, "min_message_size", size, min_message_size, 0, 0, false) \
         X(PKI_TRUST_ANCHORS, PKI, "trust_anchors", file_or_dir, trust_anchors, 0, 0, true) \
         X(PKI_INTERMEDIATES, PKI, "intermediates", file_or_dir, intermediates, 0, 0, false) \
         X(PKI_CRLS, PKI, "crls", crls, crls, 0, 0, false)                               \
@@ -48,14 +50,15 @@ enum cfg_pki_path { CFG_PKI_TRUST_ANCHORS, CFG_PKI_INTERMEDIATES, CFG_PKI_CRLS, 
         X(PKI_MIN_RSA_BITS, PKI, "min_rsa_bits", unsigned, min_rsa_bits, 2048, 16384, false) \
         X(PKI_MIN_EC_BITS, PKI, "min_ec_bits", unsigned, min_ec_bits, 224, 571, false)  \
         X(DIRECTORY_URI, DIRECTORY, "uri", uris, uris, 0, 0, true)                      \
-        X(DIRECTORY_BASE, DIRECTORY, "base", dn, base, 0, 0, true)                      \
+        X(DIRECTORY_BASE, DIRECTORY, "base", string, base, 0, 0, true)                      \
         X(DIRECTORY_SCOPE, DIRECTORY, "scope", scope, scope, 0, 0, false)               \
         X(DIRECTORY_FILTER, DIRECTORY, "filter", filter, filter, 0, 0, false)           \
-        X(DIRECTORY_BIND_DN, DIRECTORY, "bind_dn", dn, bind_dn, 0, 0, false)            \
+        X(DIRECTORY_BIND_DN, DIRECTORY, "bind_dn", string, bind_dn, 0, 0, false)            \
         X(DIRECTORY_PASSWORD_FILE, DIRECTORY, "password_file", path, password_file, 0, 0, false) \
         X(DIRECTORY_STARTTLS, DIRECTORY, "starttls", bool, starttls, 0, 0, false)       \
         X(DIRECTORY_TLS_CA_FILE, DIRECTORY, "tls_ca_file", readable_file, tls_ca_file, 0, 0, false) \
         X(DIRECTORY_TIMEOUT, DIRECTORY, "timeout", duration, timeout_usec, 1, 300, false) \
+        X(DIRECTORY_DISCOVER, DIRECTORY, "discover", discover, discover, 0, 0, false)   \
         X(POLICY_REQUIRE, POLICY, "require", usages, require_usages, 0, 0, false)       \
         X(MAILBOX_CERTIFICATES, MAILBOX, "certificates", file, certificates, 0, 0, false) \
         /* An unreadable key file is a verdict of the check (DECRYPTION_KEY_UNREADABLE). */ \
@@ -80,6 +83,9 @@ struct cfg_service {
         uint64_t realert_usec;          /* default 24h */
         char *mailbox_list;             /* NULL when unset */
         char *metrics_file;             /* Prometheus textfile; NULL when unset */
+        char *smtp_host;                /* [service] smtp; NULL: no SIZE check */
+        int smtp_port;                  /* default 25 */
+        uint64_t min_message_size;      /* octets; default 10 MB (10,000,000) */
 };
 
 struct cfg_pki {
@@ -109,6 +115,7 @@ struct cfg_directory {
         bool starttls;
         char *tls_ca_file;              /* NULL: the system store */
         uint64_t timeout_usec;          /* default 10s */
+        char *discover;                 /* filter whose entries' mail values are mailboxes; NULL: none */
 };
 
 struct cfg_mailbox {
@@ -119,6 +126,7 @@ struct cfg_mailbox {
         int warn_days;                  /* resolved: the override or [service] */
         int critical_days;
         char *origin;                   /* "FILE:LINE" where it was configured */
+        bool from_list;                 /* from mailbox_list, not a [mailbox] section */
 };
 
 struct cfg {
@@ -140,27 +148,50 @@ enum cfg_need {
         CFG_NEED_DIRECTORY,             /* --verify and the service */
 };
 
-/* Parses path. On success *ret is a new configuration and 0 is returned.
- * Otherwise nothing is returned in *ret, *errors holds every problem found,
- * one "FILE:LINE: what is wrong" per line (caller frees), and the result is
- * -EINVAL for a wrong configuration or -errno when the file cannot be read.
- * A password file that others can read, a password sent over an
- * unencrypted connection and an unreadable mailbox_list are errors too. */
-int cfg_load(const char *path, enum cfg_need need, struct cfg **ret, char **errors);
+/* Reports what a module's check finds wrong in the settings, at the line of
+ * the key concerned (the section header, or line 1, when the key was not
+ * written): "FILE:LINE: [section] " and the message. */
+struct cfg_report;
+void cfg_report(struct cfg_report *r, enum cfg_key key, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* "FILE:LINE: [section] key 'value': " and the message; value is escaped. */
+void cfg_report_value(struct cfg_report *r, enum cfg_key key, const char *value,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The same for a key of the [mailbox ADDRESS] section of m (one of
+ * c->mailboxes): "FILE:LINE: [mailbox ADDRESS] key 'value': " (value NULL:
+ * "FILE:LINE: [mailbox ADDRESS] ") and the message. */
+void cfg_report_mailbox(struct cfg_report *r, const struct cfg_mailbox *m, enum cfg_key key,
+                        const char *value, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
+
+/* Out of memory while checking: cfg_load() fails with -ENOMEM. */
+void cfg_report_oom(struct cfg_report *r);
+
+/* A module's rules for the settings it uses (URIs and DNs: directory.c,
+ * policy OIDs: pki.c), run once the whole file is read. It reports each
+ * problem and may complete its settings (the bind password's credential). */
+typedef void cfg_check(struct cfg *c, enum cfg_need need, struct cfg_report *r);
+
+/* Parses path into data: syntax, types, ranges, paths that must exist, and
+ * rules across keys; then runs each of the NULL-terminated checks (NULL:
+ * none; load_settings() in load.c passes every module's). On success *ret
+ * is a new configuration and 0 is returned. Otherwise nothing is returned
+ * in *ret, *errors holds every problem found, one "FILE:LINE: what is
+ * wrong" per line (caller frees), and the result is -EINVAL for a wrong
+ * configuration or -errno when the file cannot be read. An unreadable
+ * mailbox_list is an error too. */
+int cfg_load(const char *path, enum cfg_need need, cfg_check *const *checks, struct cfg **ret,
+             char **errors);
 void cfg_free(struct cfg *c);
+
+/* The configured mailbox with this address (compared as util_address_equal). */
+const struct cfg_mailbox *cfg_find_mailbox(const struct cfg *c, const char *address);
 
 /* The line of c->path where key was written, 0 when it was not (always 0
  * for the keys of [mailbox ADDRESS] sections: see cfg_mailbox.origin). */
 unsigned cfg_line(const struct cfg *c, enum cfg_key key);
 /* The key's name as written in the file, e.g. "critical_days". */
 const char *cfg_key_name(enum cfg_key key);
-
-/* The configured mailbox with this address (compared as util_address_equal). */
-const struct cfg_mailbox *cfg_find_mailbox(const struct cfg *c, const char *address);
-
-/* Reads the bind password (first line, without its newline) from
- * password_file, refusing a file that others can read. 0 or -errno; *err
- * explains (caller frees). The caller wipes and frees *ret. */
-int cfg_read_password(const struct cfg_directory *d, char **ret, char **err);
 
 #endif

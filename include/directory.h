@@ -15,7 +15,8 @@
 #define DIR_MAX_VALUE_SIZE (64u * 1024u)        /* per value */
 #define DIR_MAX_TOTAL (256u * 1024u * 1024u)    /* all values of one dir_lookup() */
 
-struct cfg_directory;
+#include "config.h"
+
 struct dir;
 
 struct dir_value {
@@ -39,6 +40,18 @@ struct dir_answer {
         bool truncated;                 /* more than DIR_MAX_ENTRIES matched: the rest is not here */
 };
 
+/* The rules of [directory] that need libldap or a secret, as a check of
+ * cfg_load() (load_settings() runs it): every uri as dir_open() takes it
+ * (scheme, host, port, nothing else), base and bind_dn as RFC 4514 DNs,
+ * the bind password's file (password_file, else the credential
+ * ldap-password, which is then put into password_file) that others must
+ * not read, and no password over an unencrypted connection. */
+void dir_check_settings(struct cfg *c, enum cfg_need need, struct cfg_report *r);
+
+/* Reads the bind password from password_file (secret_read_file()). 0 or
+ * -errno; *err explains (caller frees). Free *ret with secret_free(). */
+int dir_read_password(const struct cfg_directory *c, char **ret, char **err);
+
 /* Connects and binds, trying each URI in order, with TLS verified and
  * every step bounded by the configured timeout. 0, or negative with
  * *reason naming the URI and what failed (TLS, bind, timeout; caller frees). */
@@ -51,6 +64,28 @@ int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason);
  * meaningless (free them all). */
 int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
                struct dir_answer *answers, char **reason);
+
+/* What a discovery search found: the mail values of every entry under
+ * base matching the filter. */
+struct dir_discovery {
+        char **addresses;               /* mail values that are addresses, as sent (unescaped) */
+        size_t n;
+        size_t n_entries;               /* entries that matched */
+        size_t n_invalid;               /* mail values that are no address (left out) */
+        size_t n_pages;
+        int page_size;                  /* what the server accepted */
+        char *reason;                   /* why the search stopped short, when it did */
+};
+
+/* Finds every entry under base (with scope) that matches filter, with the
+ * paged-results control (RFC 2696), so that a server's size limit per
+ * search does not cut the result; a server that refuses the page size is
+ * asked again with smaller pages. 0 when the search went to its end;
+ * negative with out->reason when it stopped short (a size or time limit
+ * also for paged searches, an error, no answer in time): out keeps what
+ * came until then. The caller zeroes out and frees it. */
+int dir_discover(struct dir *d, const char *filter, struct dir_discovery *out);
+void dir_discovery_free(struct dir_discovery *r);
 
 /* The URI dir_open() connected to. */
 const char *dir_uri(const struct dir *d);

@@ -34,9 +34,10 @@ int journal_outage(const char *reason, size_t n_mailboxes);
 /* It answers again after an outage that began at since. */
 int journal_outage_over(time_t since);
 
-/* After each cycle: the (last known) status counts of the n mailboxes and
- * when the next check is; outage_reason is set while the directory is down. */
-int journal_summary(const unsigned counts[SW_STATUS_COUNT], size_t n, enum sw_status overall,
-                    time_t next_check, const char *outage_reason);
+/* After each cycle: the (last known) status counts of the n mailboxes (of
+ * which discovered came from [directory] discover only) and when the next
+ * check is; outage_reason is set while the directory is down. */
+int journal_summary(const unsigned counts[SW_STATUS_COUNT], size_t n, size_t discovered,
+                    enum sw_status overall, time_t next_check, const char *outage_reason);
 
 #endif

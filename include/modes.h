@@ -32,5 +32,7 @@ struct mode_options {
 int mode_check_config(const struct mode_options *o);
 int mode_check_cert(const struct mode_options *o);
 int mode_verify(const struct mode_options *o);
+/* The mailboxes --verify would check, one "ADDRESS ORIGIN" line each. */
+int mode_list_mailboxes(const struct mode_options *o);
 
 #endif

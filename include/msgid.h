@@ -21,6 +21,7 @@
 #define MSGID_CERT_WEAK_KEY SD_ID128_MAKE_STR(5f,0b,06,9b,72,a4,40,21,a2,5c,63,cf,31,2f,53,30)
 #define MSGID_DECRYPTION_KEY_MISMATCH SD_ID128_MAKE_STR(c1,11,0e,80,b6,0d,42,08,a8,4e,4e,af,9a,32,5d,22)
 #define MSGID_DECRYPTION_KEY_UNREADABLE SD_ID128_MAKE_STR(ab,30,45,11,e1,1d,47,8a,b6,cb,83,36,89,6d,04,fc)
+#define MSGID_MESSAGE_SIZE_LIMIT SD_ID128_MAKE_STR(9f,fb,d3,d1,b5,60,44,4e,91,8e,be,05,00,7e,06,52)
 #define MSGID_CERT_SUBJECT_EMAIL_ONLY SD_ID128_MAKE_STR(9e,05,1b,13,87,fb,4d,1a,b4,f6,34,1b,9f,1d,42,f3)
 
 /* A problem logged earlier is gone (a mailbox problem, or the directory

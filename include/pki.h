@@ -8,12 +8,17 @@
 #include <stddef.h>
 #include <openssl/x509.h>
 
-struct cfg_pki;
+#include "config.h"
+
 struct pki;
+
+/* The rules of [pki] that need OpenSSL, as a check of cfg_load()
+ * (load_settings() runs it): each require_policy a dotted OID. */
+void pki_check_settings(struct cfg *c, enum cfg_need need, struct cfg_report *r);
 
 /* Loads everything [pki] names: each path a file or a directory of files
  * (every regular, non-hidden one), each file PEM (any number of blocks)
- * or DER. The settings are copied. 0, or negative with *err saying which
+ * or DER. The settings are copied, their origins too. 0, or negative with *err saying which
  * path or file and why (caller frees): a file that cannot be read or
  * decoded, and a trust_anchors path without any certificate, are errors.
  * The system trust store is never used. */
@@ -29,10 +34,24 @@ const struct cfg_pki *pki_settings(const struct pki *p);
  * Safe on any bytes: nothing but OpenSSL's decoders looks at them. */
 int pki_decode(const unsigned char *data, size_t len, STACK_OF(X509) **ret, char **why);
 
-/* Reads path (at most UTIL_MAX_FILE_SIZE, refused unread when larger) and
- * decodes it. -errno when it cannot be read (-EFBIG when too large),
- * -EBADMSG when it holds no certificate; *why explains (caller frees). */
-int pki_read_file(const char *path, STACK_OF(X509) **ret, char **why);
+/* A certificate file read with util_read_file() and decoded with
+ * pki_decode(): how --check-cert reads its file (cycle.c reads the
+ * [mailbox] certificates files the same way and decodes them with the
+ * directory values, in mailbox.c). */
+struct pki_file {
+        int error;                      /* 0; -errno (util_read_file's, -EFBIG: over
+                                         * UTIL_MAX_FILE_SIZE) when it cannot be read;
+                                         * -EBADMSG when it holds no certificate */
+        char *why;                      /* when error: what is wrong, without the path */
+        unsigned char *data;            /* the bytes read, also when they are undecodable */
+        size_t len;
+        STACK_OF(X509) *certs;          /* when no error: the first is the subject */
+};
+
+/* Reads and decodes path into *f. 0, with f->error saying how it went, or
+ * -ENOMEM. Free *f with pki_file_free() either way. */
+int pki_read_file(const char *path, struct pki_file *f);
+void pki_file_free(struct pki_file *f);
 
 /* For the evaluation (evaluate.c): the store holds the anchors and the
  * verification flags and policies every X509_STORE_CTX inherits; the

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -28,13 +29,25 @@ char *util_format_date(time_t t, char buf[static 11]);
 /* Whole days from now until t, rounded towards minus infinity. */
 long util_days_until(time_t now, time_t t);
 
+/* Opens a regular file for reading: the one place where files the program
+ * reads are opened (see util.c). 0 with the descriptor and what fstat says
+ * (the caller closes it), -EISDIR for a directory, -EINVAL for anything
+ * else that is not a regular file, or -errno. */
+int util_open_file(const char *path, int *ret_fd, struct stat *ret_st);
+
 /* Reads a whole regular file of at most max bytes (NUL-terminated as a
- * convenience). A larger file is refused with -EFBIG without being read;
- * other failures return -errno. */
+ * convenience), opened with util_open_file(). A larger file is refused
+ * with -EFBIG without being read; other failures return -errno. */
 int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len);
-/* The same on an open file (left open), for callers that check it with
- * fstat() first, so that what is read is what was checked. */
+/* The same on a file opened with util_open_file() (left open), for callers
+ * that check what fstat() says first, so that what is read is what was
+ * checked. */
 int util_read_fd(int fd, size_t max, unsigned char **ret, size_t *ret_len);
+
+/* Why util_read_file() (with UTIL_MAX_FILE_SIZE) failed with r, for
+ * messages: "larger than 10 MiB", "not a regular file", or strerror's
+ * text. buf (64 bytes will do) may hold it; safe on any thread. */
+const char *util_read_error(int r, char *buf, size_t size);
 
 /* Copy of untrusted bytes that is safe for a terminal, JSON and the
  * journal: valid UTF-8 passes, control characters and invalid bytes

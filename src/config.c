@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* The configuration file. A small line reader numbers the lines, strips
- * comments, refuses malformed and overlong lines, follows the section
- * headers and splits KEY = VALUE (the README's development section says
- * why this is not inih); the one table of keys (CFG_KEYS in config.h)
- * gives each key its parser and field; checks that span several keys run
- * once the whole file is read. Every problem is collected as
- * "FILE:LINE: ...", and any problem throws the whole struct away. */
+/* The configuration file, text into data. A small line reader numbers
+ * the lines, strips comments, refuses malformed and overlong lines,
+ * follows the section headers and splits KEY = VALUE (the README's
+ * development section says why this is not inih); the one table of keys
+ * (CFG_KEYS in config.h) gives each key its parser and field; checks that
+ * span several keys run once the whole file is read. What only another
+ * module can judge (URIs and DNs: directory.c, OIDs: pki.c, secrets:
+ * secret.c) is kept as text and judged by that module's cfg_check, which
+ * reports through cfg_report() at the key's line. Every problem is
+ * collected as "FILE:LINE: ...", and any problem throws the whole struct
+ * away. */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ldap.h>
 #include <libgen.h>
-#include <openssl/objects.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,6 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_ERRORS 100          /* a binary file must not flood the terminal */
 #define QUOTE_MAX 120           /* bytes of a value quoted in a message */
-#define PASSWORD_MAX 4096       /* bytes of a password file that are read */
 
 struct loader;
 struct key;
@@ -87,6 +87,7 @@ struct loader {
         struct seen *mbx_seen;          /* parallel to the [mailbox] sections, which
                                          * come first in c->mailboxes */
         size_t mbx_seen_cap;
+        size_t n_mbx_seen;              /* the [mailbox] sections read */
         size_t mbx_cap;
         /* Open-addressing hash of c->mailboxes (index + 1; 0: free), so
          * that a mailbox_list of many thousand lines is not quadratic. */
@@ -325,6 +326,70 @@ static int parse_usages(struct loader *l, const struct key *k, const char *v, vo
         return r;
 }
 
+/* HOST[:PORT], an IPv6 address in brackets: [::1]:25. */
+static int parse_smtp(struct loader *l, const struct key *k, const char *v, void *sec)
+{
+        struct cfg_service *sv = sec;
+        const char *colon, *host = v;
+        size_t n;
+        long port = 25;
+        char *h;
+
+        if (v[0] == '[') {
+                const char *end = strchr(v, ']');
+
+                if (!end || end == v + 1 || (end[1] && end[1] != ':'))
+                        return bad_value(l, k, v, "want HOST[:PORT], an IPv6 address as [ADDRESS]");
+                host = v + 1;
+                n = (size_t)(end - host);
+                colon = end[1] ? end + 1 : NULL;
+        } else {
+                colon = strchr(v, ':');
+                n = colon ? (size_t)(colon - v) : strlen(v);
+        }
+        if (n == 0 || memchr(host, ' ', n) || (v[0] != '[' && colon && strchr(colon + 1, ':')))
+                return bad_value(l, k, v, "want HOST[:PORT], an IPv6 address as [ADDRESS]");
+        if (colon && util_parse_int(colon + 1, 1, 65535, &port) < 0)
+                return bad_value(l, k, v, "the port must be between 1 and 65535");
+        h = strndup(host, n);
+        if (!h) {
+                l->oom = true;
+                return -ENOMEM;
+        }
+        set_string(&sv->smtp_host, h);
+        sv->smtp_port = (int)port;
+        return 0;
+}
+
+/* Octets, with k, M, G (powers of 1000, as mail servers count) or KiB,
+ * MiB, GiB; "10M", "10 MB", "20000000". */
+static int parse_size(struct loader *l, const struct key *k, const char *v, void *sec)
+{
+        static const struct { const char *unit; uint64_t factor; } units[] = {
+                { "", 1 }, { "b", 1 }, { "k", 1000 }, { "kb", 1000 }, { "m", 1000000 },
+                { "mb", 1000000 }, { "g", 1000000000 }, { "gb", 1000000000 },
+                { "kib", 1024 }, { "mib", 1048576 }, { "gib", 1073741824 },
+        };
+        const uint64_t max = UINT64_C(1) << 40;
+        char *end = NULL;
+        unsigned long long n;
+
+        errno = 0;
+        n = strtoull(v, &end, 10);
+        if (!isdigit((unsigned char)v[0]) || errno)
+                return bad_value(l, k, v, "not a size (a number of bytes, optionally with k, M or G)");
+        while (isspace((unsigned char)*end))
+                end++;
+        for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+                if (strcasecmp(end, units[i].unit) == 0) {
+                        if (n == 0 || n > max / units[i].factor)
+                                return bad_value(l, k, v, "must be between 1 byte and 1 TiB");
+                        *(uint64_t *)FIELD(sec, k) = n * units[i].factor;
+                        return 0;
+                }
+        return bad_value(l, k, v, "not a size (a number of bytes, optionally with k, M or G)");
+}
+
 static int parse_path(struct loader *l, const struct key *k, const char *v, void *sec)
 {
         char *p = resolve(l, v);
@@ -409,13 +474,14 @@ static int parse_file(struct loader *l, const struct key *k, const char *v, void
 static int parse_readable_file(struct loader *l, const struct key *k, const char *v, void *sec)
 {
         char *p = NULL;
-        int fd;
+        struct stat st;
+        int fd, r;
 
         if (resolve_existing(l, k, v, false, &p) < 0)
                 return -EINVAL;
-        fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                bad_value(l, k, v, "cannot read %s: %s", p, strerror(errno));
+        r = util_open_file(p, &fd, &st);
+        if (r < 0) {
+                bad_value(l, k, v, "cannot read %s: %s", p, strerror(-r));
                 free(p);
                 return -EINVAL;
         }
@@ -424,45 +490,61 @@ static int parse_readable_file(struct loader *l, const struct key *k, const char
         return 0;
 }
 
-static int parse_dn(struct loader *l, const struct key *k, const char *v, void *sec)
+/* Text that other modules judge (DNs: directory.c), kept as written. */
+static int parse_string(struct loader *l, const struct key *k, const char *v, void *sec)
 {
-        LDAPDN dn = NULL;
-        char *s;
+        char *s = dup_or_oom(l, v);
 
-        if (ldap_str2dn(v, &dn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
-                return bad_value(l, k, v, "not a distinguished name (RFC 4514, e.g. o=Example,c=DE)");
-        ldap_dnfree(dn);
-        s = dup_or_oom(l, v);
         if (!s)
                 return -ENOMEM;
         set_string(FIELD(sec, k), s);
         return 0;
 }
 
-/* One parenthesised filter with exactly one %s: literal parentheses in
- * RFC 4515 values are escaped as \28 and \29, so counting them is exact. */
-static int parse_filter(struct loader *l, const struct key *k, const char *v, void *sec)
+/* One parenthesised filter: literal parentheses in RFC 4515 values are
+ * escaped as \28 and \29, so counting them is exact. */
+static bool one_filter(const char *v)
 {
-        const char *pct = strchr(v, '%');
         size_t len = strlen(v);
         int depth = 0;
-        char *s;
 
-        if (!pct || pct[1] != 's' || strchr(pct + 1, '%'))
-                return bad_value(l, k, v, "must contain %%s exactly once and no other %%");
         for (size_t i = 0; i < len; i++) {
                 depth += v[i] == '(' ? 1 : v[i] == ')' ? -1 : 0;
                 if (depth < 0 || (depth == 0 && i + 1 < len))
-                        break;
-                if (i + 1 == len && depth == 0) {
-                        s = dup_or_oom(l, v);
-                        if (!s)
-                                return -ENOMEM;
-                        set_string(FIELD(sec, k), s);
-                        return 0;
-                }
+                        return false;
         }
-        return bad_value(l, k, v, "must be one filter in parentheses, e.g. (mail=%%s)");
+        return len > 0 && depth == 0;
+}
+
+static int set_filter(struct loader *l, const struct key *k, const char *v, void *sec)
+{
+        char *s = dup_or_oom(l, v);
+
+        if (!s)
+                return -ENOMEM;
+        set_string(FIELD(sec, k), s);
+        return 0;
+}
+
+/* The search for one address: one filter with exactly one %s. */
+static int parse_filter(struct loader *l, const struct key *k, const char *v, void *sec)
+{
+        const char *pct = strchr(v, '%');
+
+        if (!pct || pct[1] != 's' || strchr(pct + 1, '%'))
+                return bad_value(l, k, v, "must contain %%s exactly once and no other %%");
+        if (!one_filter(v))
+                return bad_value(l, k, v, "must be one filter in parentheses, e.g. (mail=%%s)");
+        return set_filter(l, k, v, sec);
+}
+
+/* The discovery search: one filter, sent as it is. */
+static int parse_discover(struct loader *l, const struct key *k, const char *v, void *sec)
+{
+        if (!one_filter(v))
+                return bad_value(l, k, v, "must be one filter in parentheses, e.g. "
+                                 "(&(mail=*)(userCertificate;binary=*))");
+        return set_filter(l, k, v, sec);
 }
 
 /* ---- parsers of lists -------------------------------------------------- */
@@ -527,96 +609,10 @@ static int item_crl(struct loader *l, const struct key *k, const char *item, cha
         return resolve_existing(l, k, item, true, ret);
 }
 
-/* Dotted decimal only: OBJ_txt2obj alone also takes "1.2.3." and names. */
-static bool oid_syntax(const char *s)
+/* An item that another module judges (OIDs: pki.c, URIs: directory.c). */
+static int item_string(struct loader *l, const struct key *k, const char *item, char **ret)
 {
-        int arcs = 0;
-
-        for (const char *p = s; *p; p++) {
-                if (!isdigit((unsigned char)*p))
-                        return false;
-                if (*p == '0' && isdigit((unsigned char)p[1]))
-                        return false;
-                while (isdigit((unsigned char)p[1]))
-                        p++;
-                arcs++;
-                if (p[1] == '.' && p[2])
-                        p++;
-                else if (p[1])
-                        return false;
-        }
-        return arcs >= 2;
-}
-
-static int item_oid(struct loader *l, const struct key *k, const char *item, char **ret)
-{
-        ASN1_OBJECT *o = NULL;
-        char buf[256];
-        int n;
-
-        if (!oid_syntax(item) || !(o = OBJ_txt2obj(item, 1)))
-                return bad_value(l, k, item, "not a dotted OID such as 2.5.29.32.0");
-        n = OBJ_obj2txt(buf, sizeof(buf), o, 1);
-        ASN1_OBJECT_free(o);
-        if (n <= 0 || (size_t)n >= sizeof(buf))
-                return bad_value(l, k, item, "OID too long");
-        *ret = dup_or_oom(l, buf);
-        return *ret ? 0 : -ENOMEM;
-}
-
-static const char *url_error(int r)
-{
-        switch (r) {
-        case LDAP_URL_ERR_BADSCHEME: return "unknown scheme";
-        case LDAP_URL_ERR_BADHOST: return "bad host or port";
-        case LDAP_URL_ERR_BADENCLOSURE: return "unbalanced < >";
-        default: return "malformed LDAP URL";
-        }
-}
-
-/* libldap also takes "<ldap://...>" and URLs with a DN, attributes or a
- * filter, which the daemon would silently ignore: refuse them. */
-static int check_url(const char *item, const LDAPURLDesc *u, const char **why)
-{
-        static const char *const schemes[] = { "ldap://", "ldaps://", "ldapi://", NULL };
-        bool has_scheme = false, ldapi;
-
-        for (size_t i = 0; schemes[i]; i++)
-                if (strncasecmp(item, schemes[i], strlen(schemes[i])) == 0)
-                        has_scheme = true;
-        ldapi = strcasecmp(u->lud_scheme, "ldapi") == 0;
-        if (!has_scheme)
-                *why = "the scheme must be ldap://, ldaps:// or ldapi://";
-        else if (!ldapi && (!u->lud_host || !*u->lud_host))
-                *why = "a host is required";
-        else if (!ldapi && (u->lud_port < 1 || u->lud_port > 65535))
-                *why = "the port must be between 1 and 65535";
-        else if ((u->lud_dn && *u->lud_dn) || u->lud_attrs || u->lud_filter || u->lud_exts)
-                *why = "no DN, attributes, filter or extensions here: use base and filter";
-        else
-                return 0;
-        return -EINVAL;
-}
-
-static int item_uri(struct loader *l, const struct key *k, const char *item, char **ret)
-{
-        LDAPURLDesc *u = NULL;
-        const char *why = NULL;
-        int r;
-
-        r = ldap_url_parse(item, &u);
-        if (r == LDAP_URL_ERR_MEM) {
-                l->oom = true;
-                return -ENOMEM;
-        }
-        if (r != LDAP_URL_SUCCESS)
-                why = url_error(r);
-        else
-                check_url(item, u, &why);
-        if (u)
-                ldap_free_urldesc(u);
-        if (why)
-                return bad_value(l, k, item, "%s", why);
+        (void)k;
         *ret = dup_or_oom(l, item);
         return *ret ? 0 : -ENOMEM;
 }
@@ -632,14 +628,14 @@ static int parse_policies(struct loader *l, const struct key *k, const char *v, 
 {
         struct cfg_pki *p = sec;
 
-        return parse_list(l, k, v, ',', item_oid, &p->require_policy, &p->n_require_policy);
+        return parse_list(l, k, v, ',', item_string, &p->require_policy, &p->n_require_policy);
 }
 
 static int parse_uris(struct loader *l, const struct key *k, const char *v, void *sec)
 {
         struct cfg_directory *d = sec;
 
-        return parse_list(l, k, v, ' ', item_uri, &d->uris, &d->n_uris);
+        return parse_list(l, k, v, ' ', item_string, &d->uris, &d->n_uris);
 }
 
 /* ---- the table --------------------------------------------------------- */
@@ -831,6 +827,7 @@ static void begin_mailbox(struct loader *l, const char *address)
         }
         if (!add_mailbox_seen(l) || !add_mailbox(l, address, l->path, l->lineno))
                 return;
+        l->n_mbx_seen++;
         l->has_cur = true;
         l->cur = SEC_MAILBOX;
         l->cur_mailbox = l->c->n_mailboxes - 1;
@@ -1068,100 +1065,13 @@ static void check_pki(struct loader *l)
                 error_at(l, s->header, "[pki] trust_anchors is required");
 }
 
-/* A password file must be a regular file that others cannot read. */
-static int password_stat_ok(const char *path, const struct stat *st, char **why)
-{
-        int r;
-
-        if (!S_ISREG(st->st_mode))
-                r = asprintf(why, "password file '%s' is not a regular file", path);
-        else if (st->st_mode & S_IROTH)
-                r = asprintf(why, "password file '%s' is readable by others; chmod o-r it", path);
-        else
-                return 0;
-        if (r < 0)
-                *why = NULL;
-        return -EACCES;
-}
-
-static int check_password_mode(const char *path, char **why)
-{
-        struct stat st;
-        int r;
-
-        if (stat(path, &st) == 0)
-                return password_stat_ok(path, &st, why);
-        r = -errno;
-        if (asprintf(why, "password file '%s': %s", path, strerror(-r)) < 0)
-                *why = NULL;
-        return r;
-}
-
-static void check_credentials(struct loader *l)
-{
-        struct cfg_directory *d = &l->c->directory;
-        const struct seen *s = &l->seen[SEC_DIRECTORY];
-        unsigned line = key_line(s, CFG_KEY_DIRECTORY_PASSWORD_FILE);
-        const char *creds = getenv("CREDENTIALS_DIRECTORY");
-        char *why = NULL;
-
-        if (!d->bind_dn) {
-                if (d->password_file && !key_bad(s, CFG_KEY_DIRECTORY_BIND_DN))
-                        error_at(l, line, "[directory] password_file is set but bind_dn is not");
-                return;
-        }
-        if (!d->password_file) {
-                line = key_line(s, CFG_KEY_DIRECTORY_BIND_DN);
-                if (!creds || !*creds) {
-                        /* --check-cert does not bind: lack of a secret is no error there. */
-                        if (l->need == CFG_NEED_DIRECTORY)
-                                error_at(l, line, "[directory] bind_dn is set but there is no password: "
-                                         "set password_file, or pass the credential ldap-password "
-                                         "($CREDENTIALS_DIRECTORY is not set)");
-                        return;
-                }
-                if (asprintf(&d->password_file, "%s/ldap-password", creds) < 0) {
-                        d->password_file = NULL;
-                        l->oom = true;
-                        return;
-                }
-        }
-        if (check_password_mode(d->password_file, &why) < 0) {
-                if (why)
-                        error_at(l, line, "[directory] %s", why);
-                else
-                        l->oom = true;
-        }
-        free(why);
-}
-
-/* A bind password must never cross the network in clear. */
-static void check_plain_bind(struct loader *l)
-{
-        const struct cfg_directory *d = &l->c->directory;
-
-        if (!d->bind_dn || d->starttls)
-                return;
-        for (size_t i = 0; i < d->n_uris; i++) {
-                char *q;
-
-                if (strncasecmp(d->uris[i], "ldap://", 7) != 0)
-                        continue;
-                q = quote(l, d->uris[i]);
-                if (q)
-                        error_at(l, key_line(&l->seen[SEC_DIRECTORY], CFG_KEY_DIRECTORY_BIND_DN),
-                                 "[directory] bind_dn is set and uri '%s' is not encrypted: set "
-                                 "starttls = yes or use ldaps:// so the password is not sent in clear", q);
-                free(q);
-                return;
-        }
-}
-
+/* What [directory] needs; its values are judged by directory.c. */
 static void check_directory(struct loader *l)
 {
+        const struct cfg_directory *d = &l->c->directory;
         const struct seen *s = &l->seen[SEC_DIRECTORY];
 
-        if (!l->c->directory.configured) {
+        if (!d->configured) {
                 if (l->need == CFG_NEED_DIRECTORY)
                         error_at(l, 1, "section [directory] is missing (uri and base are required)");
                 return;
@@ -1172,8 +1082,9 @@ static void check_directory(struct loader *l)
                 if (!key_line(s, CFG_KEY_DIRECTORY_BASE))
                         error_at(l, s->header, "[directory] base is required");
         }
-        check_credentials(l);
-        check_plain_bind(l);
+        if (!d->bind_dn && d->password_file)
+                error_at(l, key_line(s, CFG_KEY_DIRECTORY_PASSWORD_FILE),
+                         "[directory] password_file is set but bind_dn is not");
 }
 
 /* Overrides were parsed into the mailbox; the rest comes from [service]. */
@@ -1222,8 +1133,10 @@ static void list_line(struct loader *l, const char *file, unsigned line, const c
                 return;
         addr = memchr(p, 0, n) ? NULL : strndup(p, n);
         if (addr && util_address_valid(addr)) {
-                if (!loader_find(l, addr))
-                        add_mailbox(l, addr, file, line);
+                struct cfg_mailbox *m = loader_find(l, addr) ? NULL : add_mailbox(l, addr, file, line);
+
+                if (m)
+                        m->from_list = true;
                 free(addr);
                 return;
         }
@@ -1265,7 +1178,8 @@ static struct cfg *cfg_new(const char *path)
                 return NULL;
         c->service = (struct cfg_service){ .interval_usec = 6 * 3600 * USEC_PER_SEC,
                                            .warn_days = 30, .critical_days = 7,
-                                           .realert_usec = 24 * 3600 * USEC_PER_SEC };
+                                           .realert_usec = 24 * 3600 * USEC_PER_SEC,
+                                           .smtp_port = 25, .min_message_size = 10000000 };
         c->pki.revocation = true;
         c->pki.min_rsa_bits = 3000;
         c->pki.min_ec_bits = 256;
@@ -1304,8 +1218,97 @@ static void note_key_lines(struct loader *l)
                         l->c->key_line[k] = l->seen[keys[k].section].line[k];
 }
 
-static void parse(struct loader *l)
+struct cfg_report {
+        struct loader *l;
+};
+
+/* The line to blame for key: where it was written, else its section's
+ * header; for a key of mailbox m, in m's section (a mailbox of the
+ * mailbox_list has none: the line of mailbox_list). */
+static unsigned report_line(const struct loader *l, const struct cfg_mailbox *m, enum cfg_key key)
 {
+        const struct seen *s = &l->seen[keys[key].section];
+        size_t i;
+
+        if (keys[key].section == SEC_MAILBOX) {
+                i = m ? (size_t)(m - l->c->mailboxes) : SIZE_MAX;
+                if (i >= l->n_mbx_seen)
+                        return report_line(l, NULL, CFG_KEY_SERVICE_MAILBOX_LIST);
+                s = &l->mbx_seen[i];
+        }
+        return s->line[key] ? s->line[key] : s->header ? s->header : 1;
+}
+
+__attribute__((format(printf, 5, 0)))
+static void vreport(struct cfg_report *r, const struct cfg_mailbox *m, enum cfg_key key,
+                    const char *value, const char *fmt, va_list ap)
+{
+        struct loader *l = r->l;
+        char *msg = NULL, *q = value ? quote(l, value) : NULL, *section = NULL;
+        int n;
+
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        if (m) {
+                char *a = quote(l, m->address);
+
+                n = a ? asprintf(&section, "mailbox %s", a) : -1;
+                free(a);
+        } else {
+                n = asprintf(&section, "%s", section_names[keys[key].section]);
+        }
+        if (n < 0)
+                section = NULL;
+        if (!msg || !section || (value && !q))
+                l->oom = true;
+        else if (value)
+                error_at(l, report_line(l, m, key), "[%s] %s '%s': %s", section, keys[key].name, q,
+                         msg);
+        else
+                error_at(l, report_line(l, m, key), "[%s] %s", section, msg);
+        free(section);
+        free(msg);
+        free(q);
+}
+
+void cfg_report(struct cfg_report *r, enum cfg_key key, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vreport(r, NULL, key, NULL, fmt, ap);
+        va_end(ap);
+}
+
+void cfg_report_value(struct cfg_report *r, enum cfg_key key, const char *value, const char *fmt,
+                      ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vreport(r, NULL, key, value, fmt, ap);
+        va_end(ap);
+}
+
+void cfg_report_mailbox(struct cfg_report *r, const struct cfg_mailbox *m, enum cfg_key key,
+                        const char *value, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vreport(r, m, key, value, fmt, ap);
+        va_end(ap);
+}
+
+void cfg_report_oom(struct cfg_report *r)
+{
+        r->l->oom = true;
+}
+
+static void parse(struct loader *l, cfg_check *const *checks)
+{
+        struct cfg_report report = { .l = l };
+
         for_each_line(l, l->path, l->buf, l->len, config_line);
         note_key_lines(l);
         check_service(l);
@@ -1313,6 +1316,8 @@ static void parse(struct loader *l)
         check_directory(l);
         check_mailboxes(l);
         load_mailbox_list(l);
+        for (size_t i = 0; checks && checks[i] && !l->oom; i++)
+                checks[i](l->c, l->need, &report);
 }
 
 /* Closes the message stream; hands out the messages, if any. */
@@ -1330,7 +1335,8 @@ static int finish_errors(struct loader *l, char **errors)
         return -EINVAL;
 }
 
-int cfg_load(const char *path, enum cfg_need need, struct cfg **ret, char **errors)
+int cfg_load(const char *path, enum cfg_need need, cfg_check *const *checks, struct cfg **ret,
+             char **errors)
 {
         struct loader l = { .path = path, .need = need };
         unsigned char *buf = NULL;
@@ -1353,7 +1359,7 @@ int cfg_load(const char *path, enum cfg_need need, struct cfg **ret, char **erro
                 r = -ENOMEM;
                 goto out;
         }
-        parse(&l);
+        parse(&l, checks);
         r = finish_errors(&l, errors);
         if (r == 0) {
                 *ret = l.c;
@@ -1379,6 +1385,7 @@ void cfg_free(struct cfg *c)
                 return;
         free(c->path);
         free(c->service.mailbox_list);
+        free(c->service.smtp_host);
         free(c->service.metrics_file);
         for (size_t i = 0; i < CFG_PKI_PATH_KEYS; i++)
                 free(c->pki.origin[i]);
@@ -1389,6 +1396,7 @@ void cfg_free(struct cfg *c)
         free_strv(c->directory.uris, c->directory.n_uris);
         free(c->directory.base);
         free(c->directory.filter);
+        free(c->directory.discover);
         free(c->directory.bind_dn);
         free(c->directory.password_file);
         free(c->directory.tls_ca_file);
@@ -1416,79 +1424,4 @@ unsigned cfg_line(const struct cfg *c, enum cfg_key key)
 const char *cfg_key_name(enum cfg_key key)
 {
         return keys[key].name;
-}
-
-/* The first line of an open password file; *why explains a refusal. */
-static int read_first_line(int fd, const char *path, char **ret, char **why)
-{
-        char buf[PASSWORD_MAX];
-        const char *problem = NULL, *nl;
-        size_t len = 0, n;
-        int r = -EINVAL;
-
-        while (len < sizeof(buf)) {
-                ssize_t k = read(fd, buf + len, sizeof(buf) - len);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0) {
-                        r = -errno;
-                        problem = strerror(errno);
-                        break;
-                }
-                if (k == 0)
-                        break;
-                len += (size_t)k;
-        }
-        nl = memchr(buf, '\n', len);
-        n = nl ? (size_t)(nl - buf) : len;
-        if (n > 0 && buf[n - 1] == '\r')
-                n--;
-        if (problem)
-                ;
-        else if (!nl && len == sizeof(buf))
-                problem = "the first line is too long";
-        else if (n == 0)
-                problem = "the first line is empty";
-        else if (memchr(buf, 0, n))
-                problem = "the first line contains a NUL byte";
-        if (problem) {
-                if (asprintf(why, "password file '%s': %s", path, problem) < 0)
-                        *why = NULL;
-        } else {
-                *ret = strndup(buf, n);
-                r = *ret ? 0 : -ENOMEM;
-        }
-        explicit_bzero(buf, sizeof(buf));
-        return r;
-}
-
-int cfg_read_password(const struct cfg_directory *d, char **ret, char **err)
-{
-        char *why = NULL;
-        struct stat st;
-        int fd = -1, r;
-
-        *err = NULL;
-        if (!d->password_file) {
-                if (asprintf(err, "no password file: set password_file, or pass the credential "
-                             "ldap-password ($CREDENTIALS_DIRECTORY is not set)") < 0)
-                        *err = NULL;
-                return -ENOENT;
-        }
-        /* Checked on the open file, so that what is read is what was checked. */
-        fd = open(d->password_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0 || fstat(fd, &st) < 0) {
-                r = -errno;
-                if (asprintf(&why, "password file '%s': %s", d->password_file, strerror(-r)) < 0)
-                        why = NULL;
-        } else {
-                r = password_stat_ok(d->password_file, &st, &why);
-                if (r == 0)
-                        r = read_first_line(fd, d->password_file, ret, &why);
-        }
-        if (fd >= 0)
-                close(fd);
-        *err = why;
-        return r;
 }

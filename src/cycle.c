@@ -15,6 +15,7 @@
  * with one thread. */
 #include "cycle.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -238,43 +239,44 @@ void cycle_input_free(struct mbx_input *in)
         in->n_entries = in->n_blobs = 0;
 }
 
-int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mailboxes,
-              size_t n, time_t now, struct cycle_result *out)
+/* Checks the n mailboxes over *d (opened here when NULL and needed; closed
+ * before the evaluation). r may already say that the directory failed. */
+static int run(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mailboxes,
+               size_t n, time_t now, struct dir **d, struct cycle_result *r)
 {
-        struct cycle_result r = { .checked_at = now, .status = SW_OK };
         const struct cycle_file **files_of = NULL;
         struct dir_answer *answers = NULL;
         struct cycle_file *files = NULL;
         const char **addresses = NULL;
         struct vmemo *memo = NULL;
         struct eval_ctx ctx;
-        struct dir *d = NULL;
         struct timespec t0, t1;
         size_t n_files = 0;
         struct work w;
         int rc = -ENOMEM;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        r.mailboxes = calloc(n ? n : 1, sizeof(*r.mailboxes));
+        r->mailboxes = calloc(n ? n : 1, sizeof(*r->mailboxes));
         answers = calloc(n ? n : 1, sizeof(*answers));
         addresses = calloc(n ? n : 1, sizeof(*addresses));
         files_of = calloc(n ? n : 1, sizeof(*files_of));
-        if (!r.mailboxes || !answers || !addresses || !files_of)
+        if (!r->mailboxes || !answers || !addresses || !files_of)
                 goto out;
         for (size_t i = 0; i < n; i++)
                 addresses[i] = mailboxes[i].address;
 
-        if (n > 0 && (dir_open(&c->directory, &d, &r.directory_reason) < 0 ||
-                      dir_lookup(d, addresses, n, answers, &r.directory_reason) < 0)) {
-                r.directory_failed = true;
-                if (!r.directory_reason && !(r.directory_reason = strdup("unknown error")))
-                        goto out;
-        }
+        if (n > 0 && !r->directory_failed &&
+            ((!*d && dir_open(&c->directory, d, &r->directory_reason) < 0) ||
+             dir_lookup(*d, addresses, n, answers, &r->directory_reason) < 0))
+                r->directory_failed = true;
+        if (r->directory_failed && !r->directory_reason &&
+            !(r->directory_reason = strdup("unknown error")))
+                goto out;
         /* The connection is not needed while the answers are evaluated. */
-        dir_close(d);
-        d = NULL;
+        dir_close(*d);
+        *d = NULL;
         /* Without answers the verdicts need no file. */
-        rc = r.directory_failed ? 0 : read_files(mailboxes, n, &files, &n_files, files_of);
+        rc = r->directory_failed ? 0 : read_files(mailboxes, n, &files, &n_files, files_of);
         if (rc < 0)
                 goto out;
         eval_ctx_init(&ctx, pki, now);
@@ -285,23 +287,21 @@ int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailb
         ctx.memo = memo;
         w = (struct work){ .ctx = &ctx, .require_usages = c->require_usages,
                            .mailboxes = mailboxes, .n = n,
-                           .answers = r.directory_failed ? NULL : answers,
-                           .dir_reason = r.directory_reason, .files = files_of,
-                           .results = r.mailboxes };
+                           .answers = r->directory_failed ? NULL : answers,
+                           .dir_reason = r->directory_reason, .files = files_of,
+                           .results = r->mailboxes };
         atomic_init(&w.next, 0);
         atomic_init(&w.error, 0);
         rc = evaluate_all(&w);
-        if (rc < 0) {
-                /* Slots not reached are still zero: freeing them is harmless. */
-                r.n_mailboxes = n;
+        /* Slots not reached are still zero: freeing them is harmless. */
+        r->n_mailboxes = n;
+        if (rc < 0)
                 goto out;
-        }
-        tally(&r, n);
+        tally(r, n);
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        r.duration_usec = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000u +
-                          (uint64_t)(t1.tv_nsec / 1000) - (uint64_t)(t0.tv_nsec / 1000);
+        r->duration_usec = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000u +
+                           (uint64_t)(t1.tv_nsec / 1000) - (uint64_t)(t0.tv_nsec / 1000);
 out:
-        dir_close(d);
         vmemo_free(memo);
         for (size_t i = 0; answers && i < n; i++)
                 dir_answer_free(&answers[i]);
@@ -311,6 +311,226 @@ out:
                 cycle_file_free(&files[i]);
         free(files);
         free(files_of);
+        return rc;
+}
+
+/* The mail server's limit concerns every mailbox it serves. */
+static int check_smtp(const struct cfg *c, struct cycle_result *r)
+{
+        int rc = smtp_check(c, &r->smtp);
+
+        for (size_t i = 0; rc >= 0 && r->smtp.status == SW_WARNING && i < r->n_mailboxes; i++)
+                rc = smtp_add_problem(&r->smtp, &r->mailboxes[i]);
+        if (rc >= 0 && r->smtp.status == SW_WARNING) {
+                memset(r->counts, 0, sizeof(r->counts));
+                r->status = SW_OK;
+                tally(r, r->n_mailboxes);
+        }
+        return rc;
+}
+
+int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mailboxes,
+              size_t n, time_t now, struct cycle_result *out)
+{
+        struct cycle_result r = { .checked_at = now, .status = SW_OK };
+        struct dir *d = NULL;
+        int rc;
+
+        rc = run(c, pki, mailboxes, n, now, &d, &r);
+        if (rc >= 0)
+                rc = check_smtp(c, &r);
+        dir_close(d);
+        if (rc < 0) {
+                cycle_result_free(&r);
+                return rc;
+        }
+        *out = r;
+        return 0;
+}
+
+/* ---- the set of mailboxes ------------------------------------------------ */
+
+const char *cycle_origin_name(enum cycle_origin o)
+{
+        switch (o) {
+        case CYCLE_CONFIGURED: return "configured";
+        case CYCLE_LISTED: return "mailbox_list";
+        case CYCLE_DISCOVERED: return "discovered";
+        }
+        return "?";
+}
+
+/* An address with its domain folded as util_address_equal() folds it, so
+ * that sorting puts equal addresses side by side. */
+struct keyed {
+        char *key;
+        const char *address;
+};
+
+static int by_key(const void *a, const void *b)
+{
+        return strcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key);
+}
+
+static char *fold(const char *address)
+{
+        char *k = strdup(address), *at = k ? strrchr(k, '@') : NULL;
+
+        for (char *p = at; p && *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+        return k;
+}
+
+static int keyed_make(struct keyed *k, size_t n, const char *(*get)(const void *, size_t),
+                      const void *from)
+{
+        for (size_t i = 0; i < n; i++) {
+                k[i].address = get(from, i);
+                k[i].key = fold(k[i].address);
+                if (!k[i].key)
+                        return -ENOMEM;
+        }
+        qsort(k, n, sizeof(*k), by_key);
+        return 0;
+}
+
+static void keyed_free(struct keyed *k, size_t n)
+{
+        for (size_t i = 0; k && i < n; i++)
+                free(k[i].key);
+        free(k);
+}
+
+static const char *configured_address(const void *from, size_t i)
+{
+        return ((const struct cfg *)from)->mailboxes[i].address;
+}
+
+static const char *found_address(const void *from, size_t i)
+{
+        return ((const struct dir_discovery *)from)->addresses[i];
+}
+
+static int set_grow(struct cycle_set *s, size_t n)
+{
+        s->mailboxes = calloc(n ? n : 1, sizeof(*s->mailboxes));
+        s->origins = calloc(n ? n : 1, sizeof(*s->origins));
+        return s->mailboxes && s->origins ? 0 : -ENOMEM;
+}
+
+/* The configured mailboxes, then every distinct address of found that is
+ * not configured, in sorted order, with the [service] thresholds. */
+static int merge(const struct cfg *c, const struct dir_discovery *found, struct cycle_set *s)
+{
+        struct keyed *conf = calloc(c->n_mailboxes ? c->n_mailboxes : 1, sizeof(*conf));
+        struct keyed *disc = calloc(found->n ? found->n : 1, sizeof(*disc));
+        int rc = -ENOMEM;
+
+        if (!conf || !disc || set_grow(s, c->n_mailboxes + found->n) < 0)
+                goto out;
+        for (size_t i = 0; i < c->n_mailboxes; i++) {
+                s->mailboxes[s->n] = c->mailboxes[i];
+                s->origins[s->n++] = c->mailboxes[i].from_list ? CYCLE_LISTED : CYCLE_CONFIGURED;
+        }
+        if (found->n == 0) {
+                rc = 0;
+                goto out;
+        }
+        if (keyed_make(conf, c->n_mailboxes, configured_address, c) < 0 ||
+            keyed_make(disc, found->n, found_address, found) < 0)
+                goto out;
+        for (size_t i = 0; i < found->n; i++) {
+                struct cfg_mailbox *m;
+
+                if (i > 0 && strcmp(disc[i].key, disc[i - 1].key) == 0)
+                        continue;
+                s->n_found++;
+                if (bsearch(&disc[i], conf, c->n_mailboxes, sizeof(*conf), by_key))
+                        continue;
+                m = &s->mailboxes[s->n];
+                *m = (struct cfg_mailbox){ .warn_days = c->service.warn_days,
+                                           .critical_days = c->service.critical_days };
+                m->address = strdup(disc[i].address);
+                if (!m->address)
+                        goto out;
+                s->origins[s->n++] = CYCLE_DISCOVERED;
+                s->n_added++;
+        }
+        rc = 0;
+out:
+        keyed_free(conf, c->n_mailboxes);
+        keyed_free(disc, found->n);
+        return rc;
+}
+
+/* The set over d (NULL: no discovery possible, reason says why). */
+static int make_set(const struct cfg *c, struct dir *d, const char *reason, struct cycle_set *s)
+{
+        struct dir_discovery found = { 0 };
+        int rc;
+
+        *s = (struct cycle_set){ .discovery = c->directory.discover != NULL };
+        if (s->discovery && d && dir_discover(d, c->directory.discover, &found) < 0)
+                s->discovery_reason = found.reason ? strdup(found.reason)
+                                                   : strdup("the search failed");
+        else if (s->discovery && !d)
+                s->discovery_reason = strdup(reason ? reason : "the directory could not be reached");
+        if (s->discovery && !d && !s->discovery_reason)
+                return -ENOMEM;
+        s->n_entries = found.n_entries;
+        s->n_invalid = found.n_invalid;
+        rc = merge(c, &found, s);
+        dir_discovery_free(&found);
+        if (rc < 0)
+                cycle_set_free(s);
+        return rc;
+}
+
+int cycle_set_make(const struct cfg *c, struct cycle_set *out)
+{
+        struct dir *d = NULL;
+        char *reason = NULL;
+        int rc;
+
+        if (c->directory.discover)
+                (void)dir_open(&c->directory, &d, &reason);
+        rc = make_set(c, d, reason, out);
+        dir_close(d);
+        free(reason);
+        return rc;
+}
+
+void cycle_set_free(struct cycle_set *s)
+{
+        if (!s)
+                return;
+        for (size_t i = 0; i < s->n; i++)
+                if (s->origins[i] == CYCLE_DISCOVERED)
+                        free(s->mailboxes[i].address);
+        free(s->mailboxes);
+        free(s->origins);
+        free(s->discovery_reason);
+        memset(s, 0, sizeof(*s));
+}
+
+int cycle_run_all(const struct cfg *c, const struct pki *pki, time_t now,
+                  struct cycle_result *out)
+{
+        struct cycle_result r = { .checked_at = now, .status = SW_OK };
+        struct dir *d = NULL;
+        int rc;
+
+        if (c->directory.discover && dir_open(&c->directory, &d, &r.directory_reason) < 0)
+                r.directory_failed = true;
+        rc = make_set(c, d, r.directory_reason, &r.set);
+        if (rc >= 0)
+                rc = run(c, pki, r.set.mailboxes, r.set.n, now, &d, &r);
+        if (rc >= 0)
+                rc = check_smtp(c, &r);
+        /* A partial discovery: what it found is checked, but not everything was. */
+        if (rc >= 0 && r.set.discovery_reason)
+                r.status = sw_status_worse(r.status, SW_UNKNOWN);
+        dir_close(d);
         if (rc < 0) {
                 cycle_result_free(&r);
                 return rc;
@@ -327,5 +547,7 @@ void cycle_result_free(struct cycle_result *r)
                 mailbox_result_free(&r->mailboxes[i]);
         free(r->mailboxes);
         free(r->directory_reason);
+        cycle_set_free(&r->set);
+        smtp_result_free(&r->smtp);
         memset(r, 0, sizeof(*r));
 }

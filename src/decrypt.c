@@ -33,6 +33,7 @@
 #include "evaluate.h"
 #include "mailbox.h"
 #include "pki.h"
+#include "secret.h"
 #include "util.h"
 
 /* A soft token is a few KiB; anything near this is not one. */
@@ -72,29 +73,34 @@ static const char *ssl_reason(void)
  * messages (never the password itself). 0 or negative with why. */
 static int read_password(const struct cfg_mailbox *mb, char **ret, char *source, char *why)
 {
-        const char *creds = getenv("CREDENTIALS_DIRECTORY");
-        struct cfg_directory from = { .password_file = mb->key_password_file };
-        char *path = NULL, *err = NULL;
+        const char *file = mb->key_password_file;
+        char *name = NULL, *path = NULL, *err = NULL;
         int r;
 
         *ret = NULL;
-        if (mb->key_password_file) {
-                snprintf(source, WHY_MAX, "key_password_file '%s'", mb->key_password_file);
+        if (file) {
+                snprintf(source, WHY_MAX, "key_password_file '%s'", file);
         } else {
-                if (!creds || !*creds || strchr(mb->address, '/'))
+                if (strchr(mb->address, '/'))
                         return 0;
-                if (asprintf(&path, "%s/" DECRYPT_CREDENTIAL_PREFIX "%s", creds, mb->address) < 0)
+                if (asprintf(&name, DECRYPT_CREDENTIAL_PREFIX "%s", mb->address) < 0)
                         return -ENOMEM;
+                r = secret_credential_path(name, &path);
+                free(name);
+                if (r == -ENOENT)
+                        return 0;
+                if (r < 0)
+                        return r;
                 if (access(path, F_OK) < 0) {
                         free(path);
                         return 0;
                 }
-                from.password_file = path;
+                file = path;
                 snprintf(source, WHY_MAX, "credential " DECRYPT_CREDENTIAL_PREFIX "%s", mb->address);
         }
-        /* The bind password's reader: the same rules (regular file, not
-         * readable by others, first line) for every secret. */
-        r = cfg_read_password(&from, ret, &err);
+        /* The same rules (regular file, not readable by others, first line)
+         * for every secret. */
+        r = secret_read_file(file, ret, &err);
         if (r < 0)
                 snprintf(why, WHY_MAX, "key %s", err ? err : "password: cannot be read");
         free(err);
@@ -111,15 +117,15 @@ static int read_key_file(const char *path, unsigned char **ret, size_t *len, cha
         struct stat st;
         int fd, r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0 || fstat(fd, &st) < 0) {
-                r = -errno;
-                snprintf(why, WHY_MAX, "key file '%s': %s", path, strerror(-r));
-                goto out;
-        }
-        if (!S_ISREG(st.st_mode)) {
+        fd = -1;
+        r = util_open_file(path, &fd, &st);
+        if (r == -EISDIR || r == -EINVAL) {
                 r = -EINVAL;
                 snprintf(why, WHY_MAX, "key file '%s' is not a regular file", path);
+                goto out;
+        }
+        if (r < 0) {
+                snprintf(why, WHY_MAX, "key file '%s': %s", path, strerror(-r));
                 goto out;
         }
         if (st.st_mode & S_IROTH) {

@@ -4,7 +4,9 @@
  * Decisions where the contract is silent:
  * - ldapi:// counts as a protected channel for the bind password (a local
  *   socket never leaves the machine); ldap:// without StartTLS does not,
- *   and dir_open() refuses it before connecting.
+ *   and dir_open() refuses it before connecting. The rules for the
+ *   settings (parse_uri, password_in_clear) serve dir_check_settings(),
+ *   i.e. --check-config and every load, and the connection alike.
  * - A base that does not exist (noSuchObject) is an error of the search,
  *   not "no entries": otherwise a typo in base would turn every mailbox
  *   into MAILBOX_NOT_FOUND.
@@ -42,6 +44,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "secret.h"
 #include "util.h"
 
 /* Searches outstanding at once. OpenLDAP closes an anonymous connection
@@ -420,28 +423,66 @@ static int connect_tcp(const struct dir *d, const char *host, int port, int *ret
 
 enum transport { T_LDAP, T_LDAPS, T_LDAPI };
 
-static int parse_uri(const char *uri, enum transport *t, char **host, int *port)
+static const char *url_error(int r)
 {
-        LDAPURLDesc *lud = NULL;
-        int r = 0;
+        switch (r) {
+        case LDAP_URL_ERR_BADSCHEME: return "unknown scheme";
+        case LDAP_URL_ERR_BADHOST: return "bad host or port";
+        case LDAP_URL_ERR_BADENCLOSURE: return "unbalanced < >";
+        default: return "malformed LDAP URL";
+        }
+}
 
-        *t = T_LDAP;
-        if (ldap_url_parse(uri, &lud) != LDAP_URL_SUCCESS)
+/* The rule for a [directory] uri, for --check-config and the connection
+ * alike: ldap://, ldaps:// or ldapi://, a host and a port 1-65535 (ldapi:
+ * a socket path), nothing else. libldap also takes "<ldap://...>" and URLs
+ * with a DN, attributes or a filter, which would be silently ignored: they
+ * are refused. 0 with the transport (and, when host is not NULL, the host
+ * and port to connect to); -EINVAL with *why; -ENOMEM. */
+static int parse_uri(const char *uri, enum transport *t, char **host, int *port, const char **why)
+{
+        static const char *const schemes[] = { "ldap://", "ldaps://", "ldapi://", NULL };
+        LDAPURLDesc *u = NULL;
+        bool has_scheme = false;
+        int r;
+
+        *why = NULL;
+        r = ldap_url_parse(uri, &u);
+        if (r == LDAP_URL_ERR_MEM)
+                return -ENOMEM;
+        if (r != LDAP_URL_SUCCESS) {
+                *why = url_error(r);
                 return -EINVAL;
-        if (strcasecmp(lud->lud_scheme, "ldap") == 0)
-                *t = T_LDAP;
-        else if (strcasecmp(lud->lud_scheme, "ldaps") == 0)
-                *t = T_LDAPS;
-        else if (strcasecmp(lud->lud_scheme, "ldapi") == 0)
-                *t = T_LDAPI;
-        else
-                r = -EINVAL;
-        *port = lud->lud_port ? lud->lud_port : *t == T_LDAPS ? LDAPS_PORT : LDAP_PORT;
-        *host = strdup(lud->lud_host && *lud->lud_host ? lud->lud_host : "localhost");
-        if (!*host)
-                r = -ENOMEM;
-        ldap_free_urldesc(lud);
+        }
+        for (size_t i = 0; schemes[i]; i++)
+                if (strncasecmp(uri, schemes[i], strlen(schemes[i])) == 0)
+                        has_scheme = true;
+        *t = strcasecmp(u->lud_scheme, "ldaps") == 0 ? T_LDAPS :
+             strcasecmp(u->lud_scheme, "ldapi") == 0 ? T_LDAPI : T_LDAP;
+        if (!has_scheme)
+                *why = "the scheme must be ldap://, ldaps:// or ldapi://";
+        else if (*t != T_LDAPI && (!u->lud_host || !*u->lud_host))
+                *why = "a host is required";
+        else if (*t != T_LDAPI && (u->lud_port < 1 || u->lud_port > 65535))
+                *why = "the port must be between 1 and 65535";
+        else if ((u->lud_dn && *u->lud_dn) || u->lud_attrs || u->lud_filter || u->lud_exts)
+                *why = "no DN, attributes, filter or extensions here: use base and filter";
+        r = *why ? -EINVAL : 0;
+        if (r == 0 && host) {
+                *port = u->lud_port ? u->lud_port : *t == T_LDAPS ? LDAPS_PORT : LDAP_PORT;
+                *host = strdup(u->lud_host && *u->lud_host ? u->lud_host : "localhost");
+                if (!*host)
+                        r = -ENOMEM;
+        }
+        ldap_free_urldesc(u);
         return r;
+}
+
+/* The rule that a bind password never crosses the network in clear:
+ * whether binding over t would send it so. ldapi:// is a local socket. */
+static bool password_in_clear(const struct cfg_directory *c, enum transport t)
+{
+        return c->bind_dn && t == T_LDAP && !c->starttls;
 }
 
 static void limit_pdu(struct dir *d)
@@ -520,17 +561,17 @@ static int connect_uri(struct dir *d, const struct cfg_directory *c, const char 
 static int try_uri(struct dir *d, const struct cfg_directory *c, const char *uri,
                    const char *password, char **why)
 {
+        const char *bad = NULL;
         enum transport t;
         char *host = NULL;
         int port, r;
 
-        r = parse_uri(uri, &t, &host, &port);
+        r = parse_uri(uri, &t, &host, &port, &bad);
         if (r < 0) {
-                append(why, r == -ENOMEM ? "out of memory"
-                                         : "not an ldap://, ldaps:// or ldapi:// URI");
+                append(why, "%s", r == -ENOMEM ? "out of memory" : bad);
                 goto out;
         }
-        if (password && t == T_LDAP && !c->starttls) {
+        if (password_in_clear(c, t)) {
                 append(why, "refusing to send the bind password over an unencrypted connection "
                             "(use ldaps:// or starttls = yes)");
                 r = -EPERM;
@@ -555,7 +596,7 @@ static struct dir *dir_new(const struct cfg_directory *c)
         if (!d)
                 return NULL;
         d->conncb = (ldap_conncb){ .lc_add = conn_add, .lc_del = conn_del, .lc_arg = d };
-        d->timeout_usec = c->timeout_usec ? c->timeout_usec : 10 * USEC_PER_SEC;
+        d->timeout_usec = c->timeout_usec;
         d->scope = c->scope == CFG_SCOPE_BASE ? LDAP_SCOPE_BASE :
                    c->scope == CFG_SCOPE_ONE ? LDAP_SCOPE_ONELEVEL : LDAP_SCOPE_SUBTREE;
         d->base = strdup(c->base);
@@ -588,6 +629,103 @@ static int connect_any(struct dir *d, const struct cfg_directory *c, const char 
         return r;
 }
 
+/* ---- the settings ------------------------------------------------- */
+
+#define DIR_PASSWORD_CREDENTIAL "ldap-password"
+
+/* A DN as RFC 4514 writes it; reported when it is not one. */
+static bool check_dn(struct cfg_report *r, enum cfg_key key, const char *dn)
+{
+        LDAPDN parsed = NULL;
+
+        if (!dn)
+                return true;
+        if (ldap_str2dn(dn, &parsed, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS) {
+                cfg_report_value(r, key, dn, "not a distinguished name (RFC 4514, e.g. o=Example,c=DE)");
+                return false;
+        }
+        ldap_dnfree(parsed);
+        return true;
+}
+
+/* The bind password: password_file, else systemd's credential. */
+static void check_password(struct cfg_directory *c, enum cfg_need need, struct cfg_report *r)
+{
+        enum cfg_key key = CFG_KEY_DIRECTORY_PASSWORD_FILE;
+        char *why = NULL;
+        int e;
+
+        if (!c->password_file) {
+                key = CFG_KEY_DIRECTORY_BIND_DN;
+                e = secret_credential_path(DIR_PASSWORD_CREDENTIAL, &c->password_file);
+                if (e == -ENOENT) {
+                        /* --check-cert does not bind: lack of a secret is no error there. */
+                        if (need == CFG_NEED_DIRECTORY)
+                                cfg_report(r, key, "bind_dn is set but there is no password: set "
+                                           "password_file, or pass the credential "
+                                           DIR_PASSWORD_CREDENTIAL " ($CREDENTIALS_DIRECTORY is "
+                                           "not set)");
+                        return;
+                }
+                if (e < 0) {
+                        cfg_report_oom(r);
+                        return;
+                }
+        }
+        if (secret_check_file(c->password_file, &why) < 0) {
+                if (why)
+                        cfg_report(r, key, "%s", why);
+                else
+                        cfg_report_oom(r);
+        }
+        free(why);
+}
+
+void dir_check_settings(struct cfg *cfg, enum cfg_need need, struct cfg_report *r)
+{
+        struct cfg_directory *c = &cfg->directory;
+        const char *clear = NULL, *why;
+        char *q;
+
+        for (size_t i = 0; i < c->n_uris; i++) {
+                enum transport t;
+                int e = parse_uri(c->uris[i], &t, NULL, NULL, &why);
+
+                if (e == -ENOMEM)
+                        cfg_report_oom(r);
+                else if (e < 0)
+                        cfg_report_value(r, CFG_KEY_DIRECTORY_URI, c->uris[i], "%s", why);
+                else if (!clear && password_in_clear(c, t))
+                        clear = c->uris[i];
+        }
+        check_dn(r, CFG_KEY_DIRECTORY_BASE, c->base);
+        if (!c->bind_dn || !check_dn(r, CFG_KEY_DIRECTORY_BIND_DN, c->bind_dn))
+                return;
+        check_password(c, need, r);
+        if (!clear)
+                return;
+        q = util_sanitize(clear, strlen(clear), DIR_MAX_DIAG);
+        if (q)
+                cfg_report(r, CFG_KEY_DIRECTORY_BIND_DN, "bind_dn is set and uri '%s' is not "
+                           "encrypted: set starttls = yes or use ldaps:// so the password is not "
+                           "sent in clear", q);
+        else
+                cfg_report_oom(r);
+        free(q);
+}
+
+int dir_read_password(const struct cfg_directory *c, char **ret, char **err)
+{
+        *err = NULL;
+        if (!c->password_file) {
+                if (asprintf(err, "no password file: set password_file, or pass the credential "
+                             DIR_PASSWORD_CREDENTIAL " ($CREDENTIALS_DIRECTORY is not set)") < 0)
+                        *err = NULL;
+                return -ENOENT;
+        }
+        return secret_read_file(c->password_file, ret, err);
+}
+
 int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason)
 {
         struct pipe_guard guard;
@@ -604,7 +742,7 @@ int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason)
         if (!d)
                 return -ENOMEM;
         if (c->bind_dn) {
-                r = cfg_read_password(c, &password, reason);
+                r = dir_read_password(c, &password, reason);
                 if (r < 0)
                         goto out;
         }
@@ -619,10 +757,7 @@ int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason)
         *ret = d;
         d = NULL;
 out:
-        if (password) {
-                explicit_bzero(password, strlen(password));
-                free(password);
-        }
+        secret_free(password);
         if (r == -ENOMEM && !*reason)
                 append(reason, "out of memory");
         dir_close(d);
@@ -991,6 +1126,212 @@ int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
                 append(reason, "out of memory");
         free(l);
         return r;
+}
+
+/* ---- discovery ----------------------------------------------------- */
+
+#define DISCOVER_PAGE 500               /* entries per page asked for first */
+#define DISCOVER_MIN_PAGE 8
+#define DISCOVER_MAX_ADDRESSES 1000000  /* what a hostile server can make us hold */
+#define DISCOVER_MAX_VALUE 320          /* RFC 5321: 64 + 1 + 255 */
+
+static const char *const mail_attributes[] = { "mail", NULL };
+
+static int keep_address(struct dir_discovery *r, const struct berval *v)
+{
+        char **grown, *a;
+
+        if (v->bv_len == 0 || v->bv_len > DISCOVER_MAX_VALUE || memchr(v->bv_val, 0, v->bv_len)) {
+                r->n_invalid++;
+                return 0;
+        }
+        a = strndup(v->bv_val, v->bv_len);
+        if (!a)
+                return -ENOMEM;
+        if (!util_address_valid(a)) {
+                free(a);
+                r->n_invalid++;
+                return 0;
+        }
+        if (r->n >= DISCOVER_MAX_ADDRESSES) {
+                free(a);
+                return -E2BIG;
+        }
+        grown = realloc(r->addresses, (r->n + 1) * sizeof(*grown));
+        if (!grown) {
+                free(a);
+                return -ENOMEM;
+        }
+        r->addresses = grown;
+        r->addresses[r->n++] = a;
+        return 0;
+}
+
+static int keep_entry(struct dir *d, LDAPMessage *msg, struct dir_discovery *r)
+{
+        struct berval **vals = ldap_get_values_len(d->ld, msg, "mail");
+        int rc = 0;
+
+        r->n_entries++;
+        for (size_t i = 0; vals && vals[i] && rc == 0; i++)
+                rc = keep_address(r, vals[i]);
+        ldap_value_free_len(vals);
+        return rc;
+}
+
+/* The end of one page: its result code, and the cookie for the next page
+ * (empty: that was the last). *err is the server's result code. */
+static int page_end(struct dir *d, LDAPMessage *msg, struct berval *cookie, int *err,
+                    char **why)
+{
+        LDAPControl **ctrls = NULL, *page;
+        char *diag = NULL, *clean = NULL;
+        ber_int_t estimate = 0;
+        int rc;
+
+        rc = ldap_parse_result(d->ld, msg, err, NULL, &diag, NULL, &ctrls, 0);
+        if (rc != LDAP_SUCCESS)
+                *err = rc;
+        if (diag && *diag)
+                clean = util_sanitize(diag, strlen(diag), DIR_MAX_DIAG);
+        ldap_memfree(cookie->bv_val);
+        *cookie = (struct berval){ 0, NULL };
+        if (*err != LDAP_SUCCESS) {
+                append(why, "%s%s%s", ldap_err2string(*err), clean ? ": " : "", clean ? clean : "");
+                rc = *err == LDAP_NO_MEMORY ? -ENOMEM : *err == LDAP_TIMELIMIT_EXCEEDED ? -ETIMEDOUT
+                     : -EIO;
+        } else {
+                /* No control in the answer: the server sent everything at once. */
+                page = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls, NULL);
+                rc = page && ldap_parse_pageresponse_control(d->ld, page, &estimate, cookie) !=
+                             LDAP_SUCCESS ? -EPROTO : 0;
+                if (rc < 0)
+                        append(why, "the server's paged-results control is malformed");
+        }
+        ldap_controls_free(ctrls);
+        ldap_memfree(diag);
+        free(clean);
+        return rc;
+}
+
+/* Sends one page's search and collects its entries. */
+static int page(struct dir *d, const char *filter, int size, struct berval *cookie,
+                struct dir_discovery *r, int *err, char **why)
+{
+        struct timeval limit = usec_to_tv(d->timeout_usec + USEC_PER_SEC - 1);
+        LDAPControl *ctrl = NULL, *ctrls[2] = { NULL, NULL };
+        int rc, msgid, type;
+
+        limit.tv_usec = 0;
+        *err = LDAP_SUCCESS;
+        /* Critical: a server without paging must say so, not send a cut list. */
+        rc = ldap_create_page_control(d->ld, size, cookie, 1, &ctrl);
+        if (rc != LDAP_SUCCESS)
+                return -ENOMEM;
+        ctrls[0] = ctrl;
+        rc = ldap_search_ext(d->ld, d->base, d->scope, filter, (char **)mail_attributes, 0, ctrls,
+                             NULL, &limit, 0, &msgid);
+        ldap_control_free(ctrl);
+        if (rc != LDAP_SUCCESS) {
+                *err = rc;
+                append(why, "sending the search failed: %s", ldap_err2string(rc));
+                return rc == LDAP_NO_MEMORY ? -ENOMEM : -EIO;
+        }
+        for (;;) {
+                struct timeval tv = usec_to_tv(d->timeout_usec);
+                LDAPMessage *msg = NULL;
+
+                type = ldap_result(d->ld, msgid, LDAP_MSG_ONE, &tv, &msg);
+                if (type == 0) {
+                        ldap_abandon_ext(d->ld, msgid, NULL, NULL);
+                        append(why, "no answer within %.1f s",
+                               (double)d->timeout_usec / (double)USEC_PER_SEC);
+                        return -ETIMEDOUT;
+                }
+                if (type < 0) {
+                        append(why, "connection lost");
+                        d->broken = true;
+                        return -EIO;
+                }
+                if (type == LDAP_RES_SEARCH_ENTRY)
+                        rc = keep_entry(d, msg, r);
+                else if (type == LDAP_RES_SEARCH_RESULT)
+                        rc = page_end(d, msg, cookie, err, why);
+                else
+                        rc = 0; /* references are not followed */
+                ldap_msgfree(msg);
+                if (rc == -E2BIG)
+                        append(why, "more than %d addresses", DISCOVER_MAX_ADDRESSES);
+                if (rc < 0 || type == LDAP_RES_SEARCH_RESULT)
+                        return rc;
+        }
+}
+
+/* The whole search in pages of size; *err the code of the last result. */
+static int pages(struct dir *d, const char *filter, int size, struct dir_discovery *r, int *err,
+                 char **why)
+{
+        struct berval cookie = { 0, NULL };
+        int rc;
+
+        do {
+                rc = page(d, filter, size, &cookie, r, err, why);
+                if (rc == 0)
+                        r->n_pages++;
+        } while (rc == 0 && cookie.bv_len > 0);
+        ldap_memfree(cookie.bv_val);
+        return rc;
+}
+
+int dir_discover(struct dir *d, const char *filter, struct dir_discovery *out)
+{
+        struct pipe_guard guard;
+        char *why = NULL, *f;
+        int size = DISCOVER_PAGE, err = LDAP_SUCCESS, rc;
+
+        if (d->broken) {
+                append(&out->reason, "%s: the connection failed earlier", d->uri);
+                return -EIO;
+        }
+        pipe_block(&guard);
+        for (;;) {
+                rc = pages(d, filter, size, out, &err, &why);
+                /* A server whose page limit is below the size asked for
+                 * refuses the first page (OpenLDAP: adminLimitExceeded or
+                 * sizeLimitExceeded; Active Directory just sends fewer). */
+                if (rc == 0 || out->n_pages > 0 || size <= DISCOVER_MIN_PAGE ||
+                    (err != LDAP_ADMINLIMIT_EXCEEDED && err != LDAP_SIZELIMIT_EXCEEDED))
+                        break;
+                dir_discovery_free(out);
+                free(why);
+                why = NULL;
+                size /= 2;
+        }
+        pipe_restore(&guard);
+        out->page_size = size;
+        if (rc < 0) {
+                f = util_sanitize(filter, strlen(filter), DIR_MAX_DIAG);
+                append(&out->reason, "%s: the search with '%s' stopped after %zu entr%s in %zu "
+                       "page%s of %d: %s%s", d->uri, f ? f : "?", out->n_entries,
+                       out->n_entries == 1 ? "y" : "ies", out->n_pages, out->n_pages == 1 ? "" : "s",
+                       size, why ? why : "failed",
+                       err == LDAP_SIZELIMIT_EXCEEDED || err == LDAP_ADMINLIMIT_EXCEEDED
+                       ? " (the server limits paged searches too)" : "");
+                free(f);
+        }
+        free(why);
+        return rc;
+}
+
+void dir_discovery_free(struct dir_discovery *r)
+{
+        if (!r)
+                return;
+        for (size_t i = 0; i < r->n; i++)
+                free(r->addresses[i]);
+        free(r->addresses);
+        free(r->reason);
+        *r = (struct dir_discovery){ 0 };
 }
 
 void dir_answer_free(struct dir_answer *a)

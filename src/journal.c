@@ -26,6 +26,7 @@ static const char *const problem_msgids[PROBLEM_CODE_COUNT] = {
         [PROBLEM_STALE_CERT_PUBLISHED] = MSGID_STALE_CERT_PUBLISHED,
         [PROBLEM_DECRYPTION_KEY_MISMATCH] = MSGID_DECRYPTION_KEY_MISMATCH,
         [PROBLEM_DECRYPTION_KEY_UNREADABLE] = MSGID_DECRYPTION_KEY_UNREADABLE,
+        [PROBLEM_MESSAGE_SIZE_LIMIT] = MSGID_MESSAGE_SIZE_LIMIT,
         [PROBLEM_REVOCATION_UNKNOWN] = MSGID_REVOCATION_UNKNOWN,
         [PROBLEM_CERT_WEAK_KEY] = MSGID_CERT_WEAK_KEY,
         [PROBLEM_CERT_SUBJECT_EMAIL_ONLY] = MSGID_CERT_SUBJECT_EMAIL_ONLY,
@@ -195,13 +196,15 @@ int journal_outage_over(time_t since)
         return send_entry(&e);
 }
 
-int journal_summary(const unsigned counts[SW_STATUS_COUNT], size_t n, enum sw_status overall,
-                    time_t next_check, const char *outage_reason)
+int journal_summary(const unsigned counts[SW_STATUS_COUNT], size_t n, size_t discovered,
+                    enum sw_status overall, time_t next_check, const char *outage_reason)
 {
         struct entry e = { 0 };
-        char next[21];
+        char next[21], extra[48] = "";
 
         util_format_time(next_check, next);
+        if (discovered)
+                snprintf(extra, sizeof(extra), " (%zu discovered)", discovered);
         add_common(&e, MSGID_CYCLE_SUMMARY, LOG_INFO);
         if (outage_reason)
                 add(&e, "MESSAGE=directory unreachable (%s); last known status of %zu "
@@ -209,11 +212,12 @@ int journal_summary(const unsigned counts[SW_STATUS_COUNT], size_t n, enum sw_st
                     outage_reason, n, n == 1 ? "" : "es", counts[SW_OK], counts[SW_WARNING],
                     counts[SW_CRITICAL], counts[SW_UNKNOWN], next);
         else
-                add(&e, "MESSAGE=checked %zu mailbox%s: %u ok, %u warning, %u critical, "
-                    "%u unknown; next check %s", n, n == 1 ? "" : "es", counts[SW_OK],
+                add(&e, "MESSAGE=checked %zu mailbox%s%s: %u ok, %u warning, %u critical, "
+                    "%u unknown; next check %s", n, n == 1 ? "" : "es", extra, counts[SW_OK],
                     counts[SW_WARNING], counts[SW_CRITICAL], counts[SW_UNKNOWN], next);
         add(&e, "SMIMEWATCH_STATUS=%s", sw_status_name(overall));
         add(&e, "SMIMEWATCH_MAILBOXES=%zu", n);
+        add(&e, "SMIMEWATCH_DISCOVERED=%zu", discovered);
         add(&e, "SMIMEWATCH_OK=%u", counts[SW_OK]);
         add(&e, "SMIMEWATCH_WARNING=%u", counts[SW_WARNING]);
         add(&e, "SMIMEWATCH_CRITICAL=%u", counts[SW_CRITICAL]);

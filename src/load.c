@@ -6,7 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "directory.h"
 #include "pki.h"
+
+/* The rules each module keeps for the settings it uses, in the order of
+ * the sections in the file. */
+static cfg_check *const checks[] = { pki_check_settings, dir_check_settings, NULL };
+
+int load_settings(const char *path, enum cfg_need need, struct cfg **ret, char **errors)
+{
+        int r;
+
+        *errors = NULL;
+        r = cfg_load(path, need, checks, ret, errors);
+        if (r < 0 && (!*errors || !**errors)) {
+                free(*errors);
+                if (asprintf(errors, "%s: %s", path, strerror(-r)) < 0)
+                        *errors = NULL;
+        }
+        return r;
+}
 
 int load_configuration(const char *path, enum cfg_need need, struct cfg **ret_cfg,
                        struct pki **ret_pki, char **errors)
@@ -15,15 +34,9 @@ int load_configuration(const char *path, enum cfg_need need, struct cfg **ret_cf
         struct pki *p = NULL;
         int r;
 
-        *errors = NULL;
-        r = cfg_load(path, need, &c, errors);
-        if (r < 0) {
-                if ((!*errors || !**errors) && asprintf(errors, "%s: %s", path, strerror(-r)) < 0)
-                        *errors = NULL;
+        r = load_settings(path, need, &c, errors);
+        if (r < 0)
                 return r;
-        }
-        free(*errors);
-        *errors = NULL;
         /* pki_load's messages already name FILE:LINE of the key concerned. */
         r = pki_load(&c->pki, &p, errors);
         if (r < 0) {

@@ -121,10 +121,9 @@ static int add_unread(struct mailbox_result *r, const struct mbx_blob *b)
         char *why = NULL, buf[128];
         int rc;
 
+        /* util_read_error: mailboxes are evaluated on threads */
         if (asprintf(&why, "cannot read the file: %s",
-                     b->read_error == -EFBIG ? "larger than 10 MiB"
-                     /* strerror_r: mailboxes are evaluated on threads */
-                     : strerror_r(-b->read_error, buf, sizeof(buf))) < 0)
+                     util_read_error(b->read_error, buf, sizeof(buf))) < 0)
                 return -ENOMEM;
         rc = add_unparsable(r, (const unsigned char *)"", 0, why, b);
         free(why);

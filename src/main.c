@@ -18,6 +18,7 @@ static void usage(FILE *f)
               "  smimewatch --check-cert FILE [--mailbox ADDRESS] [-c FILE] [--format FORMAT]\n"
               "             [--at TIME]\n"
               "  smimewatch --check-config [-c FILE]\n"
+              "  smimewatch --list-mailboxes [-c FILE]\n"
               "  smimewatch --help | --version\n"
               "\n"
               "  -c, --config FILE   configuration (default " CFG_DEFAULT_PATH ")\n"
@@ -56,16 +57,18 @@ static int unknown_option(char **argv, int ind)
         return usage_error("unknown option", letter);
 }
 
-enum mode { MODE_SERVICE, MODE_VERIFY, MODE_CHECK_CERT, MODE_CHECK_CONFIG };
+enum mode { MODE_SERVICE, MODE_VERIFY, MODE_CHECK_CERT, MODE_CHECK_CONFIG, MODE_LIST_MAILBOXES };
 
 int main(int argc, char **argv)
 {
-        enum { OPT_VERIFY = 256, OPT_CHECK_CERT, OPT_CHECK_CONFIG, OPT_MAILBOX, OPT_JSON, OPT_FORMAT, OPT_AT };
+        enum { OPT_VERIFY = 256, OPT_CHECK_CERT, OPT_CHECK_CONFIG, OPT_MAILBOX, OPT_JSON, OPT_FORMAT, OPT_AT,
+               OPT_LIST_MAILBOXES };
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "verify", no_argument, NULL, OPT_VERIFY },
                 { "check-cert", required_argument, NULL, OPT_CHECK_CERT },
                 { "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+                { "list-mailboxes", no_argument, NULL, OPT_LIST_MAILBOXES },
                 { "mailbox", required_argument, NULL, OPT_MAILBOX },
                 { "json", no_argument, NULL, OPT_JSON },
                 { "format", required_argument, NULL, OPT_FORMAT },
@@ -85,6 +88,7 @@ int main(int argc, char **argv)
                 case OPT_VERIFY: mode = MODE_VERIFY; nmodes++; break;
                 case OPT_CHECK_CERT: mode = MODE_CHECK_CERT; o.cert_file = optarg; nmodes++; break;
                 case OPT_CHECK_CONFIG: mode = MODE_CHECK_CONFIG; nmodes++; break;
+                case OPT_LIST_MAILBOXES: mode = MODE_LIST_MAILBOXES; nmodes++; break;
                 case OPT_MAILBOX:
                         if (!util_address_valid(optarg))
                                 return usage_error("malformed address", optarg);
@@ -113,7 +117,8 @@ int main(int argc, char **argv)
                 }
         }
         if (nmodes > 1)
-                return usage_error("choose one of --verify, --check-cert and --check-config", NULL);
+                return usage_error("choose one of --verify, --check-cert, --check-config and "
+                                   "--list-mailboxes", NULL);
         if (o.mailbox && mode != MODE_CHECK_CERT)
                 return usage_error("--mailbox goes with --check-cert", NULL);
         if ((o.has_format || o.has_at) && mode != MODE_VERIFY && mode != MODE_CHECK_CERT)
@@ -133,6 +138,7 @@ int main(int argc, char **argv)
         case MODE_VERIFY: return mode_verify(&o);
         case MODE_CHECK_CERT: return mode_check_cert(&o);
         case MODE_CHECK_CONFIG: return mode_check_config(&o);
+        case MODE_LIST_MAILBOXES: return mode_list_mailboxes(&o);
         case MODE_SERVICE: break;
         }
         return service_run(o.config_path);

@@ -10,12 +10,14 @@
 
 #include "config.h"
 #include "cycle.h"
+#include "directory.h"
 #include "evaluate.h"
 #include "load.h"
 #include "metrics.h"
 #include "pki.h"
 #include "plugin.h"
 #include "report.h"
+#include "secret.h"
 #include "util.h"
 
 /* Loads the configuration and the PKI it names; on failure prints why
@@ -77,7 +79,7 @@ int mode_check_config(const struct mode_options *o)
                 fprintf(stderr, "smimewatch: note: the bind password is not checked: it comes from "
                         "$CREDENTIALS_DIRECTORY/ldap-password when systemd runs the service "
                         "(LoadCredential=ldap-password:...)\n");
-        else if (c->directory.bind_dn && cfg_read_password(&c->directory, &password, &err) < 0) {
+        else if (c->directory.bind_dn && dir_read_password(&c->directory, &password, &err) < 0) {
                 fprintf(stderr, "%s: [directory] %s\n", c->path, err ? err : "cannot read the password");
                 rc = EXIT_CONFIG;
                 goto out;
@@ -88,13 +90,10 @@ int mode_check_config(const struct mode_options *o)
         if (!c->directory.configured)
                 fprintf(stderr, "smimewatch: note: %s has no [directory] section; only --check-cert "
                         "can use it\n", c->path);
-        else if (c->n_mailboxes == 0)
+        else if (c->n_mailboxes == 0 && !c->directory.discover)
                 fprintf(stderr, "smimewatch: note: %s configures no mailbox\n", c->path);
 out:
-        if (password) {
-                explicit_bzero(password, strlen(password));
-                free(password);
-        }
+        secret_free(password);
         free(err);
         pki_free(pki);
         cfg_free(c);
@@ -126,23 +125,19 @@ static int evaluate_file(const struct mode_options *o, const struct cfg *c, cons
                          time_t now, struct cert_result *r)
 {
         const struct cfg_mailbox *mb = o->mailbox ? cfg_find_mailbox(c, o->mailbox) : NULL;
-        STACK_OF(X509) *certs = NULL;
-        unsigned char *data = NULL;
-        char *why = NULL;
-        size_t len;
+        struct pki_file f;
         int rc;
 
-        rc = util_read_file(o->cert_file, UTIL_MAX_FILE_SIZE, &data, &len);
-        if (rc < 0) {
-                fprintf(stderr, "smimewatch: cannot read '%s': %s\n", o->cert_file,
-                        rc == -EFBIG ? "larger than 10 MiB, refused" :
-                        rc == -EINVAL ? "not a regular file" : strerror(-rc));
+        rc = pki_read_file(o->cert_file, &f);
+        if (rc == 0 && f.error < 0 && f.error != -EBADMSG) {
+                fprintf(stderr, "smimewatch: cannot read '%s': %s\n", o->cert_file, f.why);
+                pki_file_free(&f);
                 return SW_UNKNOWN;
         }
-        if (pki_decode(data, len, &certs, &why) < 0) {
-                rc = eval_unparsable(data, len, why ? why : "not a certificate", r);
-        } else {
-                STACK_OF(X509) *rest = sk_X509_dup(certs);
+        if (rc == 0 && f.error < 0) {
+                rc = eval_unparsable(f.data, f.len, f.why, r);
+        } else if (rc == 0) {
+                STACK_OF(X509) *rest = sk_X509_dup(f.certs);
                 X509 *subject = rest ? sk_X509_shift(rest) : NULL;
                 struct eval_ctx ctx;
 
@@ -156,9 +151,7 @@ static int evaluate_file(const struct mode_options *o, const struct cfg *c, cons
         r->source = CERT_SOURCE_FILE;
         if (rc >= 0 && !(r->origin = util_sanitize(o->cert_file, strlen(o->cert_file), 4096)))
                 rc = -ENOMEM;
-        sk_X509_pop_free(certs, X509_free);
-        free(data);
-        free(why);
+        pki_file_free(&f);
         if (rc < 0) {
                 fprintf(stderr, "smimewatch: out of memory\n");
                 return SW_UNKNOWN;
@@ -242,13 +235,16 @@ int mode_verify(const struct mode_options *o)
                 rc = SW_UNKNOWN;
                 goto out;
         }
-        if (n == 0) {
-                fprintf(stderr, "%s: no mailbox configured: add [mailbox ADDRESS] sections or "
-                        "mailbox_list, or name addresses after --verify\n", c->path);
+        if (n == 0 && !c->directory.discover) {
+                fprintf(stderr, "%s: no mailbox configured: add [mailbox ADDRESS] sections, "
+                        "mailbox_list or [directory] discover, or name addresses after --verify\n",
+                        c->path);
                 rc = EXIT_CONFIG;
                 goto out;
         }
-        if (cycle_run(c, pki, mailboxes, n, now, &result) < 0) {
+        /* Named addresses are checked alone, without discovery. */
+        if ((o->n_addresses ? cycle_run(c, pki, mailboxes, n, now, &result)
+                            : cycle_run_all(c, pki, now, &result)) < 0) {
                 fprintf(stderr, "smimewatch: out of memory\n");
                 rc = SW_UNKNOWN;
                 goto out;
@@ -265,6 +261,42 @@ int mode_verify(const struct mode_options *o)
 out:
         cycle_result_free(&result);
         free(mailboxes);
+        pki_free(pki);
+        cfg_free(c);
+        return rc;
+}
+
+int mode_list_mailboxes(const struct mode_options *o)
+{
+        struct cycle_set set = { 0 };
+        struct pki *pki = NULL;
+        struct cfg *c = NULL;
+        int rc, w = 0;
+
+        rc = load(o, CFG_NEED_DIRECTORY, &c, &pki);
+        if (rc)
+                return rc;
+        if (cycle_set_make(c, &set) < 0) {
+                fprintf(stderr, "smimewatch: out of memory\n");
+                rc = SW_UNKNOWN;
+                goto out;
+        }
+        for (size_t i = 0; i < set.n && w >= 0; i++) {
+                char *a = util_sanitize(set.mailboxes[i].address, strlen(set.mailboxes[i].address),
+                                        1024);
+
+                w = a ? printf("%s %s\n", a, cycle_origin_name(set.origins[i])) : -1;
+                free(a);
+        }
+        rc = output_done(w < 0 ? -EIO : 0, set.discovery_reason ? SW_UNKNOWN : 0);
+        if (set.discovery)
+                fprintf(stderr, "smimewatch: discovery found %zu address%s in %zu entr%s, %zu of "
+                        "them not configured%s%s\n", set.n_found, set.n_found == 1 ? "" : "es",
+                        set.n_entries, set.n_entries == 1 ? "y" : "ies", set.n_added,
+                        set.discovery_reason ? "; INCOMPLETE: " : "",
+                        set.discovery_reason ? set.discovery_reason : "");
+out:
+        cycle_set_free(&set);
         pki_free(pki);
         cfg_free(c);
         return rc;

@@ -5,6 +5,7 @@
  * containers with OpenSSL's own decoders only. */
 #include "pki.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -316,35 +317,37 @@ out:
         return r;
 }
 
-int pki_read_file(const char *path, STACK_OF(X509) **ret, char **why)
+int pki_read_file(const char *path, struct pki_file *f)
 {
-        unsigned char *data = NULL;
-        char *p = NULL, *inner = NULL, buf[128];
-        size_t len = 0;
-        int r;
+        char buf[128];
+        const char *reason;
 
-        *why = NULL;
-        p = path_msg(path);
-        if (!p)
+        *f = (struct pki_file){ 0 };
+        f->error = util_read_file(path, UTIL_MAX_FILE_SIZE, &f->data, &f->len);
+        if (f->error == -ENOMEM)
                 return -ENOMEM;
-        r = util_read_file(path, UTIL_MAX_FILE_SIZE, &data, &len);
-        if (r == -EFBIG) {
-                fmt_err(why, "'%s' is larger than %u MiB", p, UTIL_MAX_FILE_SIZE >> 20);
-                goto out;
+        if (f->error < 0) {
+                /* util_read_error: --verify reads files on several threads too. */
+                reason = util_read_error(f->error, buf, sizeof(buf));
+                f->why = strdup(reason);
+                return f->why ? 0 : -ENOMEM;
         }
-        if (r < 0) {
-                /* strerror_r: evaluations run on several threads (cycle.c). */
-                fmt_err(why, "cannot read '%s': %s", p, strerror_r(-r, buf, sizeof(buf)));
-                goto out;
-        }
-        r = pki_decode(data, len, ret, &inner);
-        if (r < 0)
-                fmt_err(why, "'%s': %s", p, inner ? inner : strerror_r(-r, buf, sizeof(buf)));
-out:
-        free(inner);
-        free(data);
-        free(p);
-        return r;
+        f->error = pki_decode(f->data, f->len, &f->certs, &f->why);
+        if (f->error == -ENOMEM)
+                return -ENOMEM;
+        if (f->error < 0 && !f->why && !(f->why = strdup("not a certificate")))
+                return -ENOMEM;
+        return 0;
+}
+
+void pki_file_free(struct pki_file *f)
+{
+        if (!f)
+                return;
+        sk_X509_pop_free(f->certs, X509_free);
+        free(f->data);
+        free(f->why);
+        *f = (struct pki_file){ 0 };
 }
 
 /* ---- pki_load ---- */
@@ -425,8 +428,9 @@ static int load_file(struct pki *p, const char *path, const char *key, enum pki_
                 return -ENOMEM;
         r = util_read_file(path, UTIL_MAX_FILE_SIZE, &data, &len);
         if (r < 0) {
-                fmt_err(err, "%s: cannot read '%s': %s", key, pm,
-                        r == -EFBIG ? "larger than 10 MiB" : strerror(-r));
+                char buf[128];
+
+                fmt_err(err, "%s: cannot read '%s': %s", key, pm, util_read_error(r, buf, sizeof(buf)));
                 goto out;
         }
         if (kind == PKI_KIND_CRLS) {
@@ -523,12 +527,19 @@ static int copy_settings(const struct cfg_pki *s, struct cfg_pki *d)
         d->intermediates = NULL;
         d->crls = NULL;
         d->require_policy = NULL;
+        memset(d->origin, 0, sizeof(d->origin));
         d->trust_anchors = util_strdup0(s->trust_anchors);
         d->intermediates = util_strdup0(s->intermediates);
         if ((s->trust_anchors && !d->trust_anchors) || (s->intermediates && !d->intermediates) ||
             copy_strv(s->crls, s->n_crls, &d->crls) < 0 ||
             copy_strv(s->require_policy, s->n_require_policy, &d->require_policy) < 0)
                 return -ENOMEM;
+        /* The origins too: the pki outlives the cfg it was loaded from. */
+        for (size_t i = 0; i < CFG_PKI_PATH_KEYS; i++) {
+                d->origin[i] = util_strdup0(s->origin[i]);
+                if (s->origin[i] && !d->origin[i])
+                        return -ENOMEM;
+        }
         return 0;
 }
 
@@ -550,6 +561,63 @@ static unsigned long verify_flags(const struct pki *p)
         return flags;
 }
 
+/* Dotted decimal only: OBJ_txt2obj alone also takes "1.2.3." and names. */
+static bool oid_syntax(const char *s)
+{
+        int arcs = 0;
+
+        for (const char *p = s; *p; p++) {
+                if (!isdigit((unsigned char)*p))
+                        return false;
+                if (*p == '0' && isdigit((unsigned char)p[1]))
+                        return false;
+                while (isdigit((unsigned char)p[1]))
+                        p++;
+                arcs++;
+                if (p[1] == '.' && p[2])
+                        p++;
+                else if (p[1])
+                        return false;
+        }
+        return arcs >= 2;
+}
+
+/* The rule for a [pki] require_policy OID, for the check and the store
+ * alike: 0 with the object (caller frees), or -EINVAL with *why. */
+static int policy_oid(const char *s, ASN1_OBJECT **ret, const char **why)
+{
+        char buf[256];
+        int n;
+
+        if (!oid_syntax(s) || !(*ret = OBJ_txt2obj(s, 1))) {
+                *why = "not a dotted OID such as 2.5.29.32.0";
+                return -EINVAL;
+        }
+        n = OBJ_obj2txt(buf, sizeof(buf), *ret, 1);
+        if (n <= 0 || (size_t)n >= sizeof(buf)) {
+                ASN1_OBJECT_free(*ret);
+                *ret = NULL;
+                *why = "OID too long";
+                return -EINVAL;
+        }
+        return 0;
+}
+
+void pki_check_settings(struct cfg *c, enum cfg_need need, struct cfg_report *r)
+{
+        (void)need;
+        for (size_t i = 0; i < c->pki.n_require_policy; i++) {
+                ASN1_OBJECT *oid = NULL;
+                const char *why = NULL;
+
+                if (policy_oid(c->pki.require_policy[i], &oid, &why) < 0)
+                        cfg_report_value(r, CFG_KEY_PKI_REQUIRE_POLICY, c->pki.require_policy[i],
+                                         "%s", why);
+                ASN1_OBJECT_free(oid);
+        }
+        ERR_clear_error();
+}
+
 /* Verification parameters every evaluation inherits from the store. */
 static int set_params(struct pki *p, char **err)
 {
@@ -564,11 +632,12 @@ static int set_params(struct pki *p, char **err)
         if (!X509_VERIFY_PARAM_set_flags(param, verify_flags(p)))
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
-                ASN1_OBJECT *oid = OBJ_txt2obj(policies[i], 1);
+                ASN1_OBJECT *oid = NULL;
+                const char *why = NULL;
 
-                if (!oid) {
+                if (policy_oid(policies[i], &oid, &why) < 0) {
                         ERR_clear_error();
-                        fmt_err(err, "require_policy: '%s' is not a dotted OID", policies[i]);
+                        fmt_err(err, "require_policy '%s': %s", policies[i], why);
                         return -EINVAL;
                 }
                 if (!X509_VERIFY_PARAM_add0_policy(param, oid)) {
@@ -716,6 +785,8 @@ void pki_free(struct pki *p)
         free(p->settings.intermediates);
         free_strv(p->settings.crls, p->settings.n_crls);
         free_strv(p->settings.require_policy, p->settings.n_require_policy);
+        for (size_t i = 0; i < CFG_PKI_PATH_KEYS; i++)
+                free(p->settings.origin[i]);
         free(p);
 }
 

@@ -298,6 +298,24 @@ static json_t *summary_json(const struct cycle_result *c)
         return o;
 }
 
+/* What [directory] discover found, when it is set. */
+static json_t *discovery_json(const struct cycle_set *s)
+{
+        return json_pack("{s:b, s:I, s:I, s:I, s:I, s:s?}", "complete", !s->discovery_reason, "entries",
+                         (json_int_t)s->n_entries, "found", (json_int_t)s->n_found,
+                         "added", (json_int_t)s->n_added, "invalid", (json_int_t)s->n_invalid,
+                         "reason", s->discovery_reason);
+}
+
+/* The mail server's SIZE, when [service] smtp is set. */
+static json_t *smtp_json(const struct smtp_result *s)
+{
+        return json_pack("{s:s, s:s, s:b, s:o, s:I, s:s?}", "server", s->server ? s->server : "",
+                         "status", sw_status_name(s->status), "starttls", s->starttls,
+                         "size_limit", s->has_limit ? json_integer((json_int_t)s->limit) : json_null(),
+                         "min_message_size", (json_int_t)s->minimum, "reason", s->reason);
+}
+
 int report_verify_json(FILE *f, const struct cycle_result *c)
 {
         json_t *doc = doc_head(c->checked_at, c->status), *mailboxes = json_array();
@@ -308,9 +326,20 @@ int report_verify_json(FILE *f, const struct cycle_result *c)
                 return -ENOMEM;
         }
         e |= json_object_set_new(doc, "summary", summary_json(c));
+        if (c->set.discovery)
+                e |= json_object_set_new(doc, "discovery", discovery_json(&c->set));
+        if (c->smtp.checked)
+                e |= json_object_set_new(doc, "smtp", smtp_json(&c->smtp));
         e |= json_object_set_new(doc, "mailboxes", mailboxes);
-        for (size_t i = 0; !e && i < c->n_mailboxes; i++)
-                e |= json_array_append_new(mailboxes, mailbox_json(&c->mailboxes[i]));
+        for (size_t i = 0; !e && i < c->n_mailboxes; i++) {
+                json_t *m = mailbox_json(&c->mailboxes[i]);
+
+                /* Where it came from, when discovery added to the configuration. */
+                if (m && c->set.discovery && c->set.n == c->n_mailboxes)
+                        e |= json_object_set_new(m, "origin",
+                                                 json_string(cycle_origin_name(c->set.origins[i])));
+                e |= json_array_append_new(mailboxes, m);
+        }
         if (e) {
                 json_decref(doc);
                 return -ENOMEM;
@@ -789,6 +818,9 @@ static char *headline(const struct mailbox_result *m, const struct problem *p)
         case PROBLEM_DECRYPTION_KEY_UNREADABLE:
                 r = asprintf(&o, "held key unreadable: decryption not checked");
                 break;
+        case PROBLEM_MESSAGE_SIZE_LIMIT:
+                r = asprintf(&o, "mail server refuses large messages");
+                break;
         default:
                 break;
         }
@@ -1005,6 +1037,57 @@ static void put_directory_failure(struct text *t, const struct cycle_result *c)
         fputc('\n', t->f);
 }
 
+static void put_discovery(struct text *t, const struct cycle_set *s)
+{
+        char *line = NULL;
+
+        if (asprintf(&line, "Discovery: %zu address%s in %zu entr%s, %zu of them not configured%s%s%s",
+                     s->n_found, s->n_found == 1 ? "" : "es", s->n_entries,
+                     s->n_entries == 1 ? "y" : "ies", s->n_added,
+                     s->n_invalid ? " (mail values that are no address left out)" : "",
+                     s->discovery_reason ? "; INCOMPLETE: " : "",
+                     s->discovery_reason ? tx(t, s->discovery_reason) : "") < 0) {
+                t->err = -ENOMEM;
+                return;
+        }
+        if (s->discovery_reason) {
+                put_status(t, SW_UNKNOWN, 0);
+                fputs("  ", t->f);
+        }
+        put_wrapped(t, s->discovery_reason ? strlen(status_word(SW_UNKNOWN)) + 2 : 0, 2, line);
+        free(line);
+        fputc('\n', t->f);
+}
+
+/* One line on the mail server; unknown is a note, not a verdict. */
+static void put_smtp(struct text *t, const struct smtp_result *s)
+{
+        char *line = NULL;
+        int r;
+
+        if (s->status == SW_UNKNOWN)
+                r = asprintf(&line, "Mail server %s: its size limit is unknown (the mailboxes' "
+                             "verdicts do not depend on it): %s", tx(t, s->server),
+                             s->reason ? tx(t, s->reason) : "no reason given");
+        else if (s->has_limit)
+                r = asprintf(&line, "Mail server %s%s: accepts messages up to %.1f MB (SIZE %llu)%s",
+                             tx(t, s->server), s->starttls ? " (STARTTLS)" : "",
+                             (double)s->limit / 1e6, (unsigned long long)s->limit,
+                             s->status == SW_WARNING ? ", less than min_message_size" : "");
+        else
+                r = asprintf(&line, "Mail server %s%s: announces no fixed size limit (SIZE 0)",
+                             tx(t, s->server), s->starttls ? " (STARTTLS)" : "");
+        if (r < 0) {
+                t->err = -ENOMEM;
+                return;
+        }
+        put_status(t, s->status, 0);
+        fputs("  ", t->f);
+        put_wrapped(t, strlen(status_word(s->status)) + 2, 2, line);
+        free(line);
+        fputc('\n', t->f);
+}
+
 int report_verify_text(FILE *f, const struct cycle_result *c, bool color)
 {
         struct text t = { .f = f, .color = color };
@@ -1018,6 +1101,10 @@ int report_verify_text(FILE *f, const struct cycle_result *c, bool color)
                 put_table(&t, c);
         if (c->n_mailboxes > 0 && t.err == 0)
                 put_details(&t, c);
+        if (c->set.discovery && t.err == 0)
+                put_discovery(&t, &c->set);
+        if (c->smtp.checked && t.err == 0)
+                put_smtp(&t, &c->smtp);
         fprintf(f, "%zu mailbox%s: %u ok, %u warning, %u critical, %u unknown; checked %s\n",
                 c->n_mailboxes, c->n_mailboxes == 1 ? "" : "es", c->counts[SW_OK],
                 c->counts[SW_WARNING], c->counts[SW_CRITICAL], c->counts[SW_UNKNOWN],
@@ -1063,6 +1150,10 @@ static const char *const advice[PROBLEM_CODE_COUNT] = {
                 "The key file could not be used, so decryption was not tested. Check key = "
                 "(PKCS#12 or PEM, not readable by others: chmod o-r) and its password "
                 "(key_password_file, or the credential key-password-ADDRESS).",
+        [PROBLEM_MESSAGE_SIZE_LIMIT] =
+                "The inbound mail server refuses messages as large as online procedures send "
+                "(attachments). Ask the mail administrators to raise its message size limit "
+                "(Postfix: message_size_limit) to at least min_message_size.",
         [PROBLEM_REVOCATION_UNKNOWN] =
                 "The revocation status could not be checked. Keep the CRLs of the issuing CAs "
                 "current in the files or directories named by [pki] crls (fetch them "

@@ -48,7 +48,23 @@ struct service {
         uint64_t backoff_start_usec;
         uint64_t backoff_usec;          /* the last retry delay; 0 while the directory answers */
         char status[512];               /* the last STATUS=, restored after a failed reload */
+        /* The mailboxes of the last check that reached the directory
+         * (configured and discovered); empty before it. */
+        struct cycle_set known;
+        bool discovery_incomplete;      /* logged once when it starts and when it ends */
+        bool smtp_unknown;              /* the same for the mail server's SIZE check */
 };
+
+/* What the counts are about: the last checked set, else the configuration. */
+static const struct cfg_mailbox *known_mailboxes(const struct service *s, size_t *n)
+{
+        if (s->known.mailboxes) {
+                *n = s->known.n;
+                return s->known.mailboxes;
+        }
+        *n = s->cfg->n_mailboxes;
+        return s->cfg->mailboxes;
+}
 
 static bool stderr_is_journal(void)
 {
@@ -119,9 +135,11 @@ static int on_alert(enum state_event e, const struct mailbox_result *m, const st
 static int on_outage(enum state_event e, const char *reason, time_t since, void *userdata)
 {
         const struct service *s = userdata;
+        size_t n;
 
+        (void)known_mailboxes(s, &n);
         if (e == STATE_EVENT_OUTAGE)
-                return journal_outage(reason, s->cfg->n_mailboxes);
+                return journal_outage(reason, n);
         if (journal_outage_over(since) < 0)
                 return -1;
         log_notice("the directory answers again");
@@ -155,16 +173,69 @@ static void save_state(struct service *s, time_t now)
         s->save_error = r;
 }
 
+/* Discovery that stops short is logged when it starts and when it ends;
+ * the mailboxes it found are checked meanwhile (and the summary says so). */
+static void follow_discovery(struct service *s, const struct cycle_result *res)
+{
+        const char *why = res->set.discovery_reason;
+
+        if (why && !s->discovery_incomplete)
+                log_error("discovery is incomplete, only the mailboxes found are checked: %s", why);
+        else if (!why && s->discovery_incomplete && res->set.discovery)
+                log_notice("discovery is complete again: %zu mailbox%s", res->set.n_found,
+                           res->set.n_found == 1 ? "" : "es");
+        s->discovery_incomplete = why != NULL;
+}
+
+/* A mail server that cannot be asked is no alarm (the mailboxes keep their
+ * verdicts), but the operator should know: logged when it starts and ends. */
+static void follow_smtp(struct service *s, const struct smtp_result *r)
+{
+        bool unknown = r->checked && r->status == SW_UNKNOWN;
+
+        if (unknown && !s->smtp_unknown)
+                log_warning("the size limit of the mail server %s is unknown: %s", r->server,
+                            r->reason ? r->reason : "no reason given");
+        else if (!unknown && s->smtp_unknown && r->checked)
+                log_notice("the mail server %s answers again", r->server);
+        s->smtp_unknown = unknown;
+}
+
+/* After a check that reached the directory, its set is what is known;
+ * the alert state of mailboxes no longer in it is forgotten, but only
+ * when discovery was complete (a cut list must not make alerts vanish). */
+static void keep_set(struct service *s, struct cycle_result *res)
+{
+        if (!res->set.discovery)
+                return;
+        if (!res->set.discovery_reason)
+                state_prune(s->state, res->set.mailboxes, res->set.n);
+        cycle_set_free(&s->known);
+        s->known = res->set;
+        res->set = (struct cycle_set){ 0 };
+}
+
+/* "12 discovered" for STATUS=. */
+static const char *discovered_text(const struct service *s, char *buf, size_t size)
+{
+        snprintf(buf, size, "%zu discovered", s->known.n_added);
+        return buf;
+}
+
 static void report(struct service *s, time_t now, uint64_t next_usec)
 {
         unsigned counts[SW_STATUS_COUNT];
-        size_t n = s->cfg->n_mailboxes;
-        enum sw_status overall = state_counts(s->state, s->cfg->mailboxes, n, counts);
+        size_t n;
+        const struct cfg_mailbox *mailboxes = known_mailboxes(s, &n);
+        enum sw_status overall = state_counts(s->state, mailboxes, n, counts);
         const char *outage = s->state->outage_since ? s->state->outage_reason : NULL;
         time_t next = now + (time_t)(next_usec / USEC_PER_SEC);
+        size_t discovered = s->known.n_added;
         char at[21], since[21];
 
-        if (journal_summary(counts, n, overall, next, outage) < 0)
+        if (s->discovery_incomplete)
+                overall = sw_status_worse(overall, SW_UNKNOWN);
+        if (journal_summary(counts, n, discovered, overall, next, outage) < 0)
                 log_warning("cannot write the check summary to the journal");
         util_format_time(next, at);
         if (s->state->outage_since)
@@ -173,9 +244,12 @@ static void report(struct service *s, time_t now, uint64_t next_usec)
                               util_format_time(s->state->outage_since, since), counts[SW_OK],
                               counts[SW_WARNING], counts[SW_CRITICAL], counts[SW_UNKNOWN], at);
         else
-                notify_status(s, NULL, "%u ok, %u warning, %u critical, %u unknown; "
+                notify_status(s, NULL, "%u ok, %u warning, %u critical, %u unknown%s%s%s; "
                               "next check %s", counts[SW_OK], counts[SW_WARNING],
-                              counts[SW_CRITICAL], counts[SW_UNKNOWN], at);
+                              counts[SW_CRITICAL], counts[SW_UNKNOWN],
+                              s->known.discovery ? "; " : "",
+                              s->known.discovery ? discovered_text(s, since, sizeof(since)) : "",
+                              s->discovery_incomplete ? " (discovery incomplete)" : "", at);
 }
 
 /* Counts from now, not from the start of the loop iteration (what
@@ -205,7 +279,7 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
 
         (void)es;
         (void)usec;
-        r = cycle_run(s->cfg, s->pki, s->cfg->mailboxes, s->cfg->n_mailboxes, now, &res);
+        r = cycle_run_all(s->cfg, s->pki, now, &res);
         if (r < 0) {
                 log_error("the check could not run: %s", strerror(-r));
         } else {
@@ -216,6 +290,11 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
                 if (state_follow(s->state, &res, s->cfg->service.realert_usec, on_alert, on_outage,
                                  s) < 0)
                         log_error("out of memory while following the results of the check");
+                if (!res.directory_failed) {
+                        follow_discovery(s, &res);
+                        follow_smtp(s, &res.smtp);
+                        keep_set(s, &res);
+                }
                 now = time(NULL);
                 save_state(s, now);
                 report(s, now, next);
@@ -253,7 +332,10 @@ static int on_reload(sd_event_source *es, const struct signalfd_siginfo *si, voi
         cfg_free(s->cfg);
         s->cfg = c;
         s->pki = p;
-        state_prune(s->state, c->mailboxes, c->n_mailboxes);
+        /* Discovered mailboxes are forgotten after the next complete discovery. */
+        cycle_set_free(&s->known);
+        if (!c->directory.discover)
+                state_prune(s->state, c->mailboxes, c->n_mailboxes);
         log_notice("configuration reloaded: %zu mailbox%s", c->n_mailboxes,
                    c->n_mailboxes == 1 ? "" : "es");
         notify_status(s, "READY=1\n", "configuration reloaded; checking %zu mailbox%s",
@@ -347,6 +429,7 @@ static void service_free(struct service *s)
         sd_event_source_unref(s->timer);
         sd_event_unref(s->event);
         state_free(s->state);
+        cycle_set_free(&s->known);
         free(s->state_path);
         pki_free(s->pki);
         cfg_free(s->cfg);
@@ -367,7 +450,8 @@ int service_run(const char *config_path)
                 log_error("out of memory");
                 goto out;
         }
-        state_prune(s.state, s.cfg->mailboxes, s.cfg->n_mailboxes);
+        if (!s.cfg->directory.discover)
+                state_prune(s.state, s.cfg->mailboxes, s.cfg->n_mailboxes);
         r = setup_events(&s);
         if (r < 0) {
                 log_error("cannot set up the event loop: %s", strerror(-r));

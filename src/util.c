@@ -150,13 +150,45 @@ long util_days_until(time_t now, time_t t)
         return (long)(diff >= 0 ? diff / 86400 : -((-diff + 86399) / 86400));
 }
 
-int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len)
+/* Every file the program reads is opened here: the configuration, the
+ * mailbox_list, certificate and CRL files, secret files, the state file
+ * (through util_read_file() or, for files read in a special way, directly).
+ * So what a file may be is decided in one place: a regular file, nothing
+ * that could block or never end (refusing FIFOs and other special files
+ * before they are opened belongs here too). */
+int util_open_file(const char *path, int *ret_fd, struct stat *ret_st)
 {
+        struct stat st;
         int fd, r;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
+        if (fstat(fd, &st) < 0)
+                r = -errno;
+        else if (S_ISDIR(st.st_mode))
+                r = -EISDIR;
+        else if (!S_ISREG(st.st_mode))
+                r = -EINVAL;
+        else
+                r = 0;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        *ret_fd = fd;
+        *ret_st = st;
+        return 0;
+}
+
+int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len)
+{
+        struct stat st;
+        int fd, r;
+
+        r = util_open_file(path, &fd, &st);
+        if (r < 0)
+                return r;
         r = util_read_fd(fd, max, ret, ret_len);
         close(fd);
         return r;
@@ -169,16 +201,9 @@ int util_read_fd(int fd, size_t max, unsigned char **ret, size_t *ret_len)
         size_t len = 0;
         int r;
 
+        /* fd came from util_open_file(): a regular file; its size now. */
         if (fstat(fd, &st) < 0) {
                 r = -errno;
-                goto out;
-        }
-        if (S_ISDIR(st.st_mode)) {
-                r = -EISDIR;
-                goto out;
-        }
-        if (!S_ISREG(st.st_mode)) {
-                r = -EINVAL;
                 goto out;
         }
         if ((uintmax_t)st.st_size > max) {
@@ -226,6 +251,17 @@ out:
                 explicit_bzero(buf, len);
         free(buf);
         return r;
+}
+
+const char *util_read_error(int r, char *buf, size_t size)
+{
+        if (r == -EFBIG) {
+                snprintf(buf, size, "larger than %u MiB", UTIL_MAX_FILE_SIZE >> 20);
+                return buf;
+        }
+        if (r == -EINVAL)
+                return "not a regular file";
+        return strerror_r(-r, buf, size);
 }
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "directory.h"
+#include "load.h"
 #include "problem.h"
 #include "testlib.h"
 #include "util.h"
@@ -77,7 +79,7 @@ static int load(const char *text, enum cfg_need need, struct cfg **c, char **err
         int r;
 
         *c = NULL;
-        r = cfg_load(conf, need, c, errors);
+        r = load_settings(conf, need, c, errors);
         free(conf);
         free(t);
         return r;
@@ -89,7 +91,7 @@ static struct cfg *load_ok(const char *text, enum cfg_need need)
         char *errors;
         int r = load(text, need, &c, &errors);
 
-        ck_assert_msg(r == 0, "cfg_load: %d: %s", r, errors ? errors : "(no message)");
+        ck_assert_msg(r == 0, "load_settings: %d: %s", r, errors ? errors : "(no message)");
         ck_assert_ptr_null(errors);
         ck_assert_ptr_nonnull(c);
         return c;
@@ -608,6 +610,68 @@ START_TEST(key_table)
 }
 END_TEST
 
+/* cfg_load() alone turns text into data; the rules of URIs, DNs, OIDs and
+ * secrets are the modules' checks, which load_settings() runs. */
+START_TEST(text_to_data)
+{
+        static const char text[] = PKI_OK "require_policy = anyPolicy\n[directory]\n"
+                                   "uri = http://d.example ldap://e.example\nbase = not a DN\n"
+                                   "bind_dn = cn=r,o=X\n";
+        char *conf = tl_write(dir, "smimewatch.conf", "%s", text), *errors = NULL;
+        struct cfg *c = NULL;
+
+        ck_assert_int_eq(cfg_load(conf, CFG_NEED_PKI, NULL, &c, &errors), 0);
+        ck_assert_ptr_null(errors);
+        ck_assert_str_eq(c->pki.require_policy[0], "anyPolicy");
+        ck_assert_str_eq(c->directory.uris[0], "http://d.example");
+        ck_assert_str_eq(c->directory.base, "not a DN");
+        ck_assert_ptr_null(c->directory.password_file);
+        cfg_free(c);
+        c = NULL;
+        free(conf);
+        load_fails(text, CFG_NEED_PKI,
+                   "@F:3: [pki] require_policy 'anyPolicy': not a dotted OID such as 2.5.29.32.0\n"
+                   "@F:5: [directory] uri 'http://d.example': unknown scheme\n"
+                   "@F:6: [directory] base 'not a DN': not a distinguished name (RFC 4514, e.g. "
+                   "o=Example,c=DE)\n"
+                   "@F:7: [directory] bind_dn is set and uri 'ldap://e.example' is not encrypted: "
+                   "set starttls = yes or use ldaps:// so the password is not sent in clear");
+}
+END_TEST
+
+/* A module's check reports at the key's line, else at its section's. */
+static void test_check(struct cfg *c, enum cfg_need need, struct cfg_report *r)
+{
+        (void)need;
+        cfg_report(r, CFG_KEY_SERVICE_INTERVAL, "interval %llu", (unsigned long long)
+                   (c->service.interval_usec / USEC_PER_SEC));
+        cfg_report(r, CFG_KEY_SERVICE_REALERT, "realert is not written");
+        cfg_report_value(r, CFG_KEY_DIRECTORY_BASE, "o=\x1b", "escaped");
+        cfg_report_mailbox(r, &c->mailboxes[0], CFG_KEY_MAILBOX_WARN_DAYS, "9", "in the section");
+        cfg_report_mailbox(r, &c->mailboxes[0], CFG_KEY_MAILBOX_CERTIFICATES, NULL, "at its header");
+}
+
+START_TEST(module_reports)
+{
+        static cfg_check *const checks[] = { test_check, NULL };
+        char *conf = tl_write(dir, "smimewatch.conf", "%s", PKI_OK "\n[service]\ninterval = 1h\n"
+                              "[mailbox a@b.example]\nwarn_days = 9\n");
+        char *errors = NULL, *want = subst("@F:5: [service] interval 3600\n"
+                                           "@F:4: [service] realert is not written\n"
+                                           "@F:1: [directory] base 'o=\\x1b': escaped\n"
+                                           "@F:7: [mailbox a@b.example] warn_days '9': in the section\n"
+                                           "@F:6: [mailbox a@b.example] at its header");
+        struct cfg *c = NULL;
+
+        ck_assert_int_eq(cfg_load(conf, CFG_NEED_PKI, checks, &c, &errors), -EINVAL);
+        ck_assert_ptr_null(c);
+        ck_assert_str_eq(errors, want);
+        free(errors);
+        free(want);
+        free(conf);
+}
+END_TEST
+
 START_TEST(comments)
 {
         struct cfg *c;
@@ -651,7 +715,7 @@ START_TEST(nul_byte)
         ck_assert_ptr_nonnull(f);
         fwrite(PKI_OK "revocation = crl\0x\n", 1, sizeof(PKI_OK "revocation = crl\0x\n") - 1, f);
         fclose(f);
-        ck_assert_int_eq(cfg_load(conf, CFG_NEED_PKI, &c, &errors), -EINVAL);
+        ck_assert_int_eq(load_settings(conf, CFG_NEED_PKI, &c, &errors), -EINVAL);
         want = subst("@F:3: NUL byte in line");
         ck_assert_str_eq(errors, want);
         free(want);
@@ -742,7 +806,7 @@ START_TEST(relative_paths)
                       "crls = ./../crls\n"));
         /* A relative configuration path still gives absolute paths. */
         ck_assert_int_eq(chdir(dir), 0);
-        ck_assert_int_eq(cfg_load("etc/smimewatch.conf", CFG_NEED_PKI, &c, &errors), 0);
+        ck_assert_int_eq(load_settings("etc/smimewatch.conf", CFG_NEED_PKI, &c, &errors), 0);
         ck_assert_int_eq(chdir(cwd), 0);
         ck_assert_str_eq(c->path, "etc/smimewatch.conf");
         p = subst("@D/etc/anchors.pem");
@@ -772,7 +836,7 @@ START_TEST(password_file_mode)
                    "@F:7: [directory] password file '@D/pw' is readable by others; chmod o-r it");
         ck_assert_int_eq(chmod(pw, 0640), 0);
         c = load_ok(PKI_OK DIR_BIND "password_file = pw\n", CFG_NEED_DIRECTORY);
-        ck_assert_int_eq(cfg_read_password(&c->directory, &password, &err), 0);
+        ck_assert_int_eq(dir_read_password(&c->directory, &password, &err), 0);
         ck_assert_ptr_null(err);
         ck_assert_str_eq(password, "s3cret");
         free(password);
@@ -780,7 +844,7 @@ START_TEST(password_file_mode)
 
         /* The mode is checked again when the password is read. */
         ck_assert_int_eq(chmod(pw, 0604), 0);
-        ck_assert_int_eq(cfg_read_password(&c->directory, &password, &err), -EACCES);
+        ck_assert_int_eq(dir_read_password(&c->directory, &password, &err), -EACCES);
         ck_assert_ptr_null(password);
         want = subst("password file '@D/pw' is readable by others; chmod o-r it");
         ck_assert_str_eq(err, want);
@@ -791,7 +855,7 @@ START_TEST(password_file_mode)
         ck_assert_int_eq(chmod(pw, 0600), 0);
         free(tl_write(dir, "pw", "\nsecret on line two\n"));
         ck_assert_int_eq(chmod(pw, 0600), 0);
-        ck_assert_int_eq(cfg_read_password(&c->directory, &password, &err), -EINVAL);
+        ck_assert_int_eq(dir_read_password(&c->directory, &password, &err), -EINVAL);
         ck_assert_ptr_nonnull(strstr(err, "the first line is empty"));
         ck_assert_ptr_null(strstr(err, "secret"));
         free(err);
@@ -799,13 +863,13 @@ START_TEST(password_file_mode)
 
         free(tl_write(dir, "pw", "crlf\r\n"));
         ck_assert_int_eq(chmod(pw, 0600), 0);
-        ck_assert_int_eq(cfg_read_password(&c->directory, &password, &err), 0);
+        ck_assert_int_eq(dir_read_password(&c->directory, &password, &err), 0);
         ck_assert_str_eq(password, "crlf");
         free(password);
         password = NULL;
 
         ck_assert_int_eq(unlink(pw), 0);
-        ck_assert_int_eq(cfg_read_password(&c->directory, &password, &err), -ENOENT);
+        ck_assert_int_eq(dir_read_password(&c->directory, &password, &err), -ENOENT);
         ck_assert_ptr_nonnull(strstr(err, "No such file or directory"));
         free(err);
         cfg_free(c);
@@ -853,7 +917,7 @@ START_TEST(credentials_directory)
         /* --check-cert does not bind, so the missing secret does not matter there. */
         c = load_ok(PKI_OK DIR_BIND, CFG_NEED_PKI);
         ck_assert_ptr_null(c->directory.password_file);
-        ck_assert_int_eq(cfg_read_password(&c->directory, &password, &err), -ENOENT);
+        ck_assert_int_eq(dir_read_password(&c->directory, &password, &err), -ENOENT);
         ck_assert_ptr_nonnull(strstr(err, "CREDENTIALS_DIRECTORY"));
         free(err);
         err = NULL;
@@ -871,7 +935,7 @@ START_TEST(credentials_directory)
         ck_assert_int_eq(chmod(want, 0400), 0);
         c = load_ok(PKI_OK DIR_BIND, CFG_NEED_DIRECTORY);
         ck_assert_str_eq(c->directory.password_file, want);
-        ck_assert_int_eq(cfg_read_password(&c->directory, &password, &err), 0);
+        ck_assert_int_eq(dir_read_password(&c->directory, &password, &err), 0);
         ck_assert_str_eq(password, "from-credential");
         explicit_bzero(password, strlen(password));
         free(password);
@@ -913,13 +977,13 @@ START_TEST(unreadable)
         char *missing = tl_path(dir, "missing.conf"), *errors = NULL, *want;
         struct cfg *c = NULL;
 
-        ck_assert_int_eq(cfg_load(missing, CFG_NEED_PKI, &c, &errors), -ENOENT);
+        ck_assert_int_eq(load_settings(missing, CFG_NEED_PKI, &c, &errors), -ENOENT);
         ck_assert_ptr_null(c);
         want = subst("@D/missing.conf: cannot read: No such file or directory");
         ck_assert_str_eq(errors, want);
         free(want);
         free(errors);
-        ck_assert_int_eq(cfg_load(dir, CFG_NEED_PKI, &c, &errors), -EISDIR);
+        ck_assert_int_eq(load_settings(dir, CFG_NEED_PKI, &c, &errors), -EISDIR);
         want = subst("@D: cannot read: Is a directory");
         ck_assert_str_eq(errors, want);
         free(want);
@@ -938,7 +1002,7 @@ START_TEST(example_config)
         ck_assert_int_eq(tl_sh("cp '%s' '%s'", src, conf), 0);
         ck_assert_int_eq(tl_sh("cd '%s' && mkdir -p pki crls && touch pki/root-ca.pem "
                                "pki/intermediates.pem", dir), 0);
-        ck_assert_int_eq(cfg_load(conf, CFG_NEED_DIRECTORY, &c, &errors), 0);
+        ck_assert_int_eq(load_settings(conf, CFG_NEED_DIRECTORY, &c, &errors), 0);
         ck_assert_ptr_null(errors);
         /* It shows the defaults. */
         ck_assert_uint_eq(c->service.interval_usec, 6 * 3600 * USEC_PER_SEC);
@@ -975,6 +1039,8 @@ int main(void)
         tcase_add_test(tc, all_errors_reported);
         tcase_add_test(tc, long_lines);
         tcase_add_test(tc, key_table);
+        tcase_add_test(tc, text_to_data);
+        tcase_add_test(tc, module_reports);
         tcase_add_test(tc, comments);
         tcase_add_test(tc, inline_hash_is_part_of_value);
         tcase_add_test(tc, nul_byte);

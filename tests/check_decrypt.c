@@ -125,18 +125,13 @@ static char *serial_of(const char *name)
 
 static void ldif_entry(FILE *f, const char *local, const char *cert)
 {
-        char *path = NULL, *b64;
-        unsigned char *der;
-        size_t len;
+        char *der = NULL, *mail = NULL;
 
-        ck_assert_int_ge(asprintf(&path, "%s/%s.der", pki, cert), 0);
-        ck_assert_int_eq(util_read_file(path, UTIL_MAX_FILE_SIZE, &der, &len), 0);
-        b64 = tl_base64(der, len);
-        fprintf(f, "dn: cn=%s,ou=mail," SUFFIX "\nobjectClass: inetOrgPerson\ncn: %s\nsn: m\n"
-                "mail: %s@" DOM "\nuserCertificate;binary:: %s\n\n", local, local, local, b64);
-        free(b64);
+        ck_assert_int_ge(asprintf(&der, "%s/%s.der", pki, cert), 0);
+        ck_assert_int_ge(asprintf(&mail, "%s@" DOM, local), 0);
+        tl_ldif_mailbox(f, local, "ou=mail," SUFFIX, mail, der);
         free(der);
-        free(path);
+        free(mail);
 }
 
 static void setup(void)
@@ -359,40 +354,19 @@ END_TEST
  * MESSAGE_IDs, and no password anywhere in the journal. */
 START_TEST(service_journal)
 {
-        char *conf = config("service.conf", NULL, true, NULL), *state = tl_path(tmp, "state");
-        char *err = tl_path(tmp, "service.err"), pidm[32], *all;
-        const char *m_sum[] = { "SYSLOG_IDENTIFIER=smimewatch", pidm,
-                                "MESSAGE_ID=" MSGID_CYCLE_SUMMARY, NULL };
+        char *conf = config("service.conf", NULL, true, NULL), *err = tl_path(tmp, "service.err");
+        char pidm[32], *all;
         const char *m_mis[] = { "SYSLOG_IDENTIFIER=smimewatch", pidm,
                                 "MESSAGE_ID=" MSGID_DECRYPTION_KEY_MISMATCH, NULL };
         const char *m_unr[] = { "SYSLOG_IDENTIFIER=smimewatch", pidm,
                                 "MESSAGE_ID=" MSGID_DECRYPTION_KEY_UNREADABLE, NULL };
         json_t *l;
         pid_t pid;
-        int st;
 
         jr_require_namespace();
-        ck_assert_int_eq(mkdir(state, 0700), 0);
-        fflush(NULL);
-        pid = fork();
-        ck_assert_int_ge(pid, 0);
-        if (pid == 0) {
-                int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                dup2(fd, 1);
-                dup2(fd, 2);
-                setenv("STATE_DIRECTORY", state, 1);
-                unsetenv("NOTIFY_SOCKET");
-                unsetenv("JOURNAL_STREAM");
-                execl(getenv("SMIMEWATCH_BIN"), "smimewatch", "-c", conf, (char *)NULL);
-                _exit(127);
-        }
+        pid = jr_service_start(conf, tmp);
         snprintf(pidm, sizeof(pidm), "_PID=%d", (int)pid);
-        json_decref(jr_wait(m_sum, 1, 30000));
-        ck_assert_int_eq(kill(pid, SIGTERM), 0);
-        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "service status %d", st);
+        jr_service_one_check(pid);
 
         l = jr_entries(m_mis);
         ck_assert_uint_eq(json_array_size(l), 3);       /* renewed, ecwrong, bare */
@@ -420,7 +394,6 @@ START_TEST(service_journal)
         json_decref(l);
         ck_assert_int_eq(tl_sh("! grep -q -e '" PW "' -e '" WRONG "' '%s'", err), 0);
         free(conf);
-        free(state);
         free(err);
 }
 END_TEST

@@ -558,6 +558,26 @@ START_TEST(wrong_password)
 }
 END_TEST
 
+/* dir_open() judges a URI by the rule --check-config uses
+ * (dir_check_settings): refused before anything is sent. */
+START_TEST(uri_rule_shared)
+{
+        char *u[] = { "ldap://127.0.0.1:1/o=X", "<ldap://127.0.0.1:1>", NULL };
+        struct cfg_directory c;
+        char *reason;
+        int r;
+
+        dcfg(&c, u);
+        reason = open_fails(&c, &r);
+        ck_assert_int_eq(r, -EINVAL);
+        ck_assert_msg(strstr(reason, "ldap://127.0.0.1:1/o=X: no DN, attributes, filter or "
+                             "extensions here: use base and filter") &&
+                      strstr(reason, "<ldap://127.0.0.1:1>: the scheme must be ldap://, ldaps:// "
+                             "or ldapi://"), "%s", reason);
+        free(reason);
+}
+END_TEST
+
 START_TEST(password_needs_encryption)
 {
         struct cfg_directory c;
@@ -969,6 +989,7 @@ int main(void)
         tcase_add_unchecked_fixture(tc, setup_servers, teardown_servers);
         tcase_set_timeout(tc, 30);
         tcase_add_test(tc, existing_and_missing);
+        tcase_add_test(tc, uri_rule_shared);
         tcase_add_test(tc, several_entries);
         tcase_add_test(tc, filter_metacharacters);
         tcase_add_test(tc, limits);

@@ -148,12 +148,13 @@ static int eval_at(const struct pki *p, X509 *x, STACK_OF(X509) *untrusted, cons
 static void eval_in(struct pki *p, const char *base, const char *file, const char *address,
                     struct cert_result *res)
 {
-        char *path = tl_path(base, file), *why = NULL;
-        STACK_OF(X509) *certs = NULL;
+        char *path = tl_path(base, file);
+        struct pki_file f;
 
-        ck_assert_msg(pki_read_file(path, &certs, &why) == 0, "%s: %s", path, why);
-        ck_assert_int_eq(eval_at(p, sk_X509_value(certs, 0), certs, address, time(NULL), res), 0);
-        sk_X509_pop_free(certs, X509_free);
+        ck_assert_int_eq(pki_read_file(path, &f), 0);
+        ck_assert_msg(f.error == 0, "%s: %s", path, f.why);
+        ck_assert_int_eq(eval_at(p, sk_X509_value(f.certs, 0), f.certs, address, time(NULL), res), 0);
+        pki_file_free(&f);
         free(path);
 }
 
@@ -779,11 +780,14 @@ START_TEST(decode_formats)
         struct pki *noint = load((struct opts){ .no_intermediates = true });
 
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-                char *path = tl_path(dir, files[i]), *why = NULL, *subj;
-                STACK_OF(X509) *certs = NULL;
+                char *path = tl_path(dir, files[i]), *subj;
+                STACK_OF(X509) *certs;
+                struct pki_file f;
                 struct cert_result r;
 
-                ck_assert_msg(pki_read_file(path, &certs, &why) == 0, "%s: %s", files[i], why);
+                ck_assert_int_eq(pki_read_file(path, &f), 0);
+                ck_assert_msg(f.error == 0, "%s: %s", files[i], f.why);
+                certs = f.certs;
                 ck_assert_msg(sk_X509_num(certs) == counts[i], "%s: %d certificates", files[i],
                               sk_X509_num(certs));
                 subj = X509_NAME_oneline(X509_get_subject_name(sk_X509_value(certs, 0)), NULL, 0);
@@ -797,7 +801,7 @@ START_TEST(decode_formats)
                 else
                         EXPECT(&r, "CERT_UNTRUSTED");
                 cert_result_free(&r);
-                sk_X509_pop_free(certs, X509_free);
+                pki_file_free(&f);
                 free(path);
         }
         pki_free(noint);
@@ -919,35 +923,66 @@ END_TEST
 
 START_TEST(read_file_limits)
 {
-        char *big = tl_path(tmp, "big.pem"), *exact = tl_path(tmp, "exact.der"), *why = NULL;
-        STACK_OF(X509) *certs = NULL;
+        char *big = tl_path(tmp, "big.pem"), *exact = tl_path(tmp, "exact.der");
+        struct pki_file f;
         int fd;
 
         fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         ck_assert_int_ge(fd, 0);
         ck_assert_int_eq(ftruncate(fd, UTIL_MAX_FILE_SIZE + 1), 0);
         close(fd);
-        ck_assert_int_eq(pki_read_file(big, &certs, &why), -EFBIG);
-        ck_assert_ptr_nonnull(strstr(why, "larger than 10 MiB"));
-        ck_assert_ptr_nonnull(strstr(why, "big.pem"));
-        free(why);
+        ck_assert_int_eq(pki_read_file(big, &f), 0);
+        ck_assert_int_eq(f.error, -EFBIG);
+        ck_assert_str_eq(f.why, "larger than 10 MiB");
+        ck_assert_ptr_null(f.data);
+        pki_file_free(&f);
 
-        /* exactly 10 MiB is read, and is garbage */
+        /* exactly 10 MiB is read, and is garbage: the bytes are handed out */
         fd = open(exact, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         ck_assert_int_ge(fd, 0);
         ck_assert_int_eq(ftruncate(fd, UTIL_MAX_FILE_SIZE), 0);
         close(fd);
-        ck_assert_int_eq(pki_read_file(exact, &certs, &why), -EBADMSG);
-        ck_assert_ptr_nonnull(strstr(why, "exact.der"));
-        free(why);
+        ck_assert_int_eq(pki_read_file(exact, &f), 0);
+        ck_assert_int_eq(f.error, -EBADMSG);
+        ck_assert_ptr_nonnull(f.why);
+        ck_assert_uint_eq(f.len, UTIL_MAX_FILE_SIZE);
+        ck_assert_ptr_null(f.certs);
+        pki_file_free(&f);
 
-        ck_assert_int_eq(pki_read_file("/nonexistent/x.pem", &certs, &why), -ENOENT);
-        ck_assert_ptr_nonnull(strstr(why, "/nonexistent/x.pem"));
-        free(why);
+        ck_assert_int_eq(pki_read_file("/nonexistent/x.pem", &f), 0);
+        ck_assert_int_eq(f.error, -ENOENT);
+        ck_assert_str_eq(f.why, "No such file or directory");
+        pki_file_free(&f);
+        ck_assert_int_eq(pki_read_file("/dev/null", &f), 0);
+        ck_assert_int_eq(f.error, -EINVAL);
+        ck_assert_str_eq(f.why, "not a regular file");
+        pki_file_free(&f);
         unlink(big);
         unlink(exact);
         free(big);
         free(exact);
+}
+END_TEST
+
+/* The pki keeps its own copy of the settings, origins included: it is
+ * used after the cfg it was loaded from is freed. */
+START_TEST(settings_owned)
+{
+        struct cfg_pki s = { .revocation = true, .min_rsa_bits = 3000, .min_ec_bits = 256 };
+        const struct cfg_pki *kept;
+        struct pki *p = NULL;
+        char *err = NULL;
+
+        s.trust_anchors = tl_path(dir, "anchors.pem");
+        s.origin[CFG_PKI_TRUST_ANCHORS] = strdup("/etc/smimewatch/smimewatch.conf:7");
+        ck_assert_msg(pki_load(&s, &p, &err) == 0, "%s", err);
+        free(s.trust_anchors);
+        free(s.origin[CFG_PKI_TRUST_ANCHORS]);
+        kept = pki_settings(p);
+        ck_assert_str_eq(kept->origin[CFG_PKI_TRUST_ANCHORS], "/etc/smimewatch/smimewatch.conf:7");
+        ck_assert_ptr_null(kept->origin[CFG_PKI_CRLS]);
+        ck_assert_ptr_nonnull(strstr(kept->trust_anchors, "anchors.pem"));
+        pki_free(p);
 }
 END_TEST
 
@@ -1113,6 +1148,7 @@ int main(void)
         tcase_add_test(tc, mutations_evaluate_safely);
         tcase_add_test(tc, read_file_limits);
         tcase_add_test(tc, load_errors);
+        tcase_add_test(tc, settings_owned);
         tcase_add_test(tc, load_directories);
         suite_add_tcase(s, tc);
         return tl_run_suite(s);

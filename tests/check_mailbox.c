@@ -11,6 +11,7 @@
 #include "config.h"
 #include "cycle.h"
 #include "directory.h"
+#include "load.h"
 #include "mailbox.h"
 #include "pki.h"
 #include "testlib.h"
@@ -37,7 +38,7 @@ static struct cfg *load_cfg(const char *name, const char *extra)
                         "[mailbox broken@lra.example]\ncertificates = broken.pem\n"
                         "[mailbox vanish@lra.example]\ncertificates = vanish.pem\n",
                         extra);
-        ck_assert_msg(cfg_load(path, CFG_NEED_DIRECTORY, &c, &errors) == 0, "%s", errors);
+        ck_assert_msg(load_settings(path, CFG_NEED_DIRECTORY, &c, &errors) == 0, "%s", errors);
         free(errors);
         free(path);
         return c;

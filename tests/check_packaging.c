@@ -169,6 +169,7 @@ START_TEST(bash_completion)
 
         ck_completes("smimewatch --v", "--verify\n--version\n");
         ck_completes("smimewatch --check-c", "--check-cert\n--check-config\n");
+        ck_completes("smimewatch --l", "--list-mailboxes\n");
         ck_completes("smimewatch --format ''", "json\nplugin\nprometheus\ntext\n");
         ck_completes("smimewatch --verify --format p", "plugin\nprometheus\n");
         /* addresses of -c FILE: its sections and its mailbox_list */

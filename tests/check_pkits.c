@@ -116,10 +116,10 @@ static bool run_case(const struct pkits_case *c, const char *tmp, int index, tim
 {
         struct cfg_pki s = { .revocation = true, .min_rsa_bits = 3000, .min_ec_bits = 256 };
         struct cert_result res;
-        STACK_OF(X509) *certs = NULL;
+        struct pki_file file;
         struct pki *pki = NULL;
         struct eval_ctx ctx;
-        char **crl_names, *err = NULL, *why = NULL, *ee;
+        char **crl_names, *err = NULL, *ee;
         size_t n_crl_names;
         bool valid;
 
@@ -136,17 +136,18 @@ static bool run_case(const struct pkits_case *c, const char *tmp, int index, tim
 
         ck_assert_msg(pki_load(&s, &pki, &err) == 0, "%s: pki_load: %s", c->fields[0], err);
         ee = data_path("certs", c->fields[8], "crt");
-        ck_assert_msg(pki_read_file(ee, &certs, &why) == 0, "%s: %s", c->fields[0], why);
+        ck_assert_int_eq(pki_read_file(ee, &file), 0);
+        ck_assert_msg(file.error == 0, "%s: %s", c->fields[0], file.why);
         eval_ctx_init(&ctx, pki, at);
-        ck_assert_int_eq(eval_cert(&ctx, sk_X509_value(certs, 0), certs, NULL, &res), 0);
+        ck_assert_int_eq(eval_cert(&ctx, sk_X509_value(file.certs, 0), file.certs, NULL, &res), 0);
         valid = res.path_valid;
-        memo_twice(pki, sk_X509_value(certs, 0), at, c->fields[0]);
+        memo_twice(pki, sk_X509_value(file.certs, 0), at, c->fields[0]);
         if (valid != (strcmp(c->fields[2], "valid") == 0))
                 fprintf(stderr, "PKITS %s (%s): expected %s, got path_error %s\n", c->fields[0],
                         c->fields[1], c->fields[2], res.path_error ? res.path_error : "(none)");
 
         cert_result_free(&res);
-        sk_X509_pop_free(certs, X509_free);
+        pki_file_free(&file);
         pki_free(pki);
         free(ee);
         free(s.trust_anchors);
@@ -305,16 +306,17 @@ START_TEST(pkits_one_pki_memo)
         ck_assert_int_eq(vmemo_new(&memo), 0);
         for (int pass = 0; pass < 2; pass++)
                 for (size_t i = 0; i < n_ees; i++) {
-                        char *path = data_path("certs", ee_names[i], "crt"), *why = NULL;
-                        STACK_OF(X509) *certs = NULL;
+                        char *path = data_path("certs", ee_names[i], "crt");
+                        struct pki_file ee;
                         struct cert_result full, memod;
 
-                        ck_assert_msg(pki_read_file(path, &certs, &why) == 0, "%s: %s", path, why);
-                        tl_eval_both(pki, memo, sk_X509_value(certs, 0), NULL, at, ee_names[i], &full,
-                                     &memod);
+                        ck_assert_int_eq(pki_read_file(path, &ee), 0);
+                        ck_assert_msg(ee.error == 0, "%s: %s", path, ee.why);
+                        tl_eval_both(pki, memo, sk_X509_value(ee.certs, 0), NULL, at, ee_names[i],
+                                     &full, &memod);
                         cert_result_free(&full);
                         cert_result_free(&memod);
-                        sk_X509_pop_free(certs, X509_free);
+                        pki_file_free(&ee);
                         free(path);
                 }
         vmemo_free(memo);

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "cycle.h"
 #include "ldaptest.h"
+#include "load.h"
 #include "pki.h"
 #include "testlib.h"
 
@@ -212,7 +213,7 @@ START_TEST(parallel_equals_sequential)
         char *errors = NULL;
         time_t now = time(NULL);
 
-        ck_assert_msg(cfg_load(conf, CFG_NEED_DIRECTORY, &c, &errors) == 0, "%s", errors);
+        ck_assert_msg(load_settings(conf, CFG_NEED_DIRECTORY, &c, &errors) == 0, "%s", errors);
         ck_assert_msg(pki_load(&c->pki, &pki, &errors) == 0, "%s", errors);
         ck_assert_uint_ge(c->n_mailboxes, n);
         ck_assert_int_eq(cycle_run(c, pki, c->mailboxes, n, now, &all), 0);
@@ -254,7 +255,7 @@ START_TEST(long_mailbox_list)
                         "[pki]\ntrust_anchors = pki/anchors.pem\n"
                         "[mailbox m00005@Scale.example]\nwarn_days = 60\n");
         t0 = seconds();
-        ck_assert_msg(cfg_load(path, CFG_NEED_PKI, &c, &errors) == 0, "%s", errors);
+        ck_assert_msg(load_settings(path, CFG_NEED_PKI, &c, &errors) == 0, "%s", errors);
         took = seconds() - t0;
         fprintf(stderr, "mailbox_list of %d lines: %.3f s\n", 2 * LIST_LINES_UNIQUE + 2000, took);
         ck_assert_uint_eq(c->n_mailboxes, LIST_LINES_UNIQUE + 2000);

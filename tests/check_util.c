@@ -3,8 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "problem.h"
+#include "secret.h"
 #include "testlib.h"
 #include "util.h"
 
@@ -78,6 +81,44 @@ START_TEST(sanitize)
 }
 END_TEST
 
+/* The one place files are opened, and the one text for its refusals. */
+START_TEST(files)
+{
+        char *dir = tl_mkdtemp(), *p = tl_write(dir, "f", "abc"), *creds = NULL, buf[64];
+        unsigned char *data = NULL;
+        struct stat st;
+        size_t len = 0;
+        int fd = -1;
+
+        ck_assert_int_eq(util_open_file(p, &fd, &st), 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(st.st_size, 3);
+        close(fd);
+        ck_assert_int_eq(util_open_file(dir, &fd, &st), -EISDIR);
+        ck_assert_int_eq(util_open_file("/dev/null", &fd, &st), -EINVAL);
+        ck_assert_int_eq(util_read_file(p, 2, &data, &len), -EFBIG);
+        ck_assert_int_eq(util_read_file(p, 3, &data, &len), 0);
+        ck_assert_str_eq((char *)data, "abc");
+        free(data);
+        ck_assert_str_eq(util_read_error(-EFBIG, buf, sizeof(buf)), "larger than 10 MiB");
+        ck_assert_str_eq(util_read_error(-EINVAL, buf, sizeof(buf)), "not a regular file");
+        ck_assert_str_eq(util_read_error(-EISDIR, buf, sizeof(buf)), "Is a directory");
+
+        unsetenv("CREDENTIALS_DIRECTORY");
+        ck_assert_int_eq(secret_credential_path("ldap-password", &creds), -ENOENT);
+        setenv("CREDENTIALS_DIRECTORY", "", 1);
+        ck_assert_int_eq(secret_credential_path("ldap-password", &creds), -ENOENT);
+        setenv("CREDENTIALS_DIRECTORY", "/run/credentials/smimewatch.service", 1);
+        ck_assert_int_eq(secret_credential_path("ldap-password", &creds), 0);
+        ck_assert_str_eq(creds, "/run/credentials/smimewatch.service/ldap-password");
+        unsetenv("CREDENTIALS_DIRECTORY");
+        free(creds);
+        free(p);
+        tl_rm_rf(dir);
+        free(dir);
+}
+END_TEST
+
 START_TEST(statuses)
 {
         struct problem_list l = { 0 };
@@ -105,6 +146,7 @@ int main(void)
         tcase_add_test(tc, addresses);
         tcase_add_test(tc, sanitize);
         tcase_add_test(tc, statuses);
+        tcase_add_test(tc, files);
         suite_add_tcase(s, tc);
         return tl_run_suite(s);
 }

@@ -84,19 +84,20 @@ static void compare_all(const char *pkidir, const char *const *names, bool with_
         ck_assert_int_eq(vmemo_new(&memo), 0);
         for (int pass = 0; pass < 2; pass++)
                 for (size_t i = 0; names[i]; i++) {
-                        char file[128], *path, *why = NULL;
-                        STACK_OF(X509) *certs = NULL;
+                        char file[128], *path;
+                        struct pki_file f;
                         struct cert_result full, memod;
 
                         snprintf(file, sizeof(file), "%s/%s.%s", pkidir, names[i],
                                  with_chain ? "chain.pem" : "pem");
                         path = tl_path(tmp, file);
-                        ck_assert_msg(pki_read_file(path, &certs, &why) == 0, "%s: %s", path, why);
-                        tl_eval_both(p, memo, sk_X509_value(certs, 0), with_chain ? certs : NULL,
+                        ck_assert_int_eq(pki_read_file(path, &f), 0);
+                        ck_assert_msg(f.error == 0, "%s: %s", path, f.why);
+                        tl_eval_both(p, memo, sk_X509_value(f.certs, 0), with_chain ? f.certs : NULL,
                                      now, file, &full, &memod);
                         cert_result_free(&full);
                         cert_result_free(&memod);
-                        sk_X509_pop_free(certs, X509_free);
+                        pki_file_free(&f);
                         free(path);
                 }
         vmemo_free(memo);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* libFuzzer target: any bytes as a configuration file through cfg_load()
+/* libFuzzer target: any bytes as a configuration file through load_settings()
  * (and the error messages it builds). Build and run with `make fuzz`. */
 #include <stdint.h>
 #include <stdio.h>
@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "load.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (write(fd, data, size) != (ssize_t)size)
                 abort();
         close(fd);
-        if (cfg_load(path, CFG_NEED_DIRECTORY, &c, &errors) == 0)
+        if (load_settings(path, CFG_NEED_DIRECTORY, &c, &errors) == 0)
                 cfg_free(c);
         free(errors);
         unlink(path);

@@ -2,10 +2,17 @@
 #include "journalread.h"
 
 #include <check.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "msgid.h"
 #include "testlib.h"
 
 void jr_require_namespace(void)
@@ -85,4 +92,49 @@ json_t *jr_filter(json_t *list, const char *field, const char *value)
                         json_array_append(out, e);
         }
         return out;
+}
+
+pid_t jr_service_start(const char *conf, const char *dir)
+{
+        char *state = NULL, *err = NULL;
+        pid_t pid;
+
+        ck_assert_int_ge(asprintf(&state, "%s/state", dir), 0);
+        ck_assert_int_ge(asprintf(&err, "%s/service.err", dir), 0);
+        ck_assert_int_eq(mkdir(state, 0700), 0);
+        fflush(NULL);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                dup2(fd, 1);
+                dup2(fd, 2);
+                setenv("STATE_DIRECTORY", state, 1);
+                unsetenv("NOTIFY_SOCKET");
+                unsetenv("JOURNAL_STREAM");
+                execl(getenv("SMIMEWATCH_BIN"), "smimewatch", "-c", conf, (char *)NULL);
+                _exit(127);
+        }
+        free(state);
+        free(err);
+        return pid;
+}
+
+void jr_service_one_check(pid_t pid)
+{
+        char p[32];
+        const char *m[] = { "SYSLOG_IDENTIFIER=smimewatch", p, "MESSAGE_ID=" MSGID_CYCLE_SUMMARY,
+                            NULL };
+        json_t *l;
+        int st;
+
+        snprintf(p, sizeof(p), "_PID=%d", (int)pid);
+        l = jr_wait(m, 1, 30000);
+        ck_assert_msg(json_array_size(l) >= 1, "no check summary from the service");
+        json_decref(l);
+        ck_assert_int_eq(kill(pid, SIGTERM), 0);
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "service status %d", st);
 }

@@ -5,6 +5,7 @@
 #define SMIMEWATCH_JOURNALREAD_H
 
 #include <jansson.h>
+#include <sys/types.h>
 
 /* Fails the test unless it runs under tests/journald-ns. */
 void jr_require_namespace(void);
@@ -19,6 +20,14 @@ const char *jr_field(json_t *entry, const char *field);
 
 /* Entries of list whose field equals value (a new array). */
 json_t *jr_filter(json_t *list, const char *field, const char *value);
+
+/* Starts the service (the binary under test, -c conf) with its state in
+ * dir/state (made here) and stdout and stderr in dir/service.err, no
+ * sd_notify socket, and ended with this process at the latest. */
+pid_t jr_service_start(const char *conf, const char *dir);
+/* Waits for the service's first check summary (failing the test after
+ * 30 s), then ends it with SIGTERM; fails unless it exits 0. */
+void jr_service_one_check(pid_t pid);
 
 /* Keeps reading until at least n entries match (or timeout_ms passes);
  * returns them like jr_entries(). */

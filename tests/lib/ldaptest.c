@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "testlib.h"
+#include "util.h"
 
 static char *slapd_ctl(void)
 {
@@ -174,4 +175,24 @@ char *tl_base64(const unsigned char *p, size_t n)
         ck_assert_ptr_nonnull(out);
         EVP_EncodeBlock((unsigned char *)out, p, (int)n);
         return out;
+}
+
+void tl_ldif_mailbox(FILE *f, const char *cn, const char *parent, const char *mail,
+                     const char *der_file)
+{
+        unsigned char *der = NULL;
+        char *b64 = NULL;
+        size_t len;
+
+        fprintf(f, "dn: cn=%s,%s\nobjectClass: inetOrgPerson\ncn: %s\nsn: %s\nmail: %s\n", cn,
+                parent, cn, cn, mail);
+        if (der_file) {
+                ck_assert_msg(util_read_file(der_file, UTIL_MAX_FILE_SIZE, &der, &len) == 0,
+                              "cannot read %s", der_file);
+                b64 = tl_base64(der, len);
+                fprintf(f, "userCertificate;binary:: %s\n", b64);
+        }
+        fputc('\n', f);
+        free(b64);
+        free(der);
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct tl_slapd {
         char *dir;              /* the server's files */
@@ -41,5 +42,10 @@ int tl_hung_listener(int *port);
 
 /* Base64 of n bytes for LDIF "attr:: value" lines (caller frees). */
 char *tl_base64(const unsigned char *p, size_t n);
+
+/* An LDIF entry "cn=CN,PARENT" (inetOrgPerson) with mail and, unless
+ * der_file is NULL, that DER certificate as userCertificate;binary. */
+void tl_ldif_mailbox(FILE *f, const char *cn, const char *parent, const char *mail,
+                     const char *der_file);
 
 #endif
