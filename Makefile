@@ -17,7 +17,7 @@ CFLAGS    ?= -O2 -g
 WARNINGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 PKGS      := openssl ldap libsystemd jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -llber
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 ALL_CFLAGS = -std=c11 -pthread -D_GNU_SOURCE -DSMIMEWATCH_VERSION='"$(VERSION)"' -Iinclude \
              $(WARNINGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* The configuration file (INTERFACE.md, "Configuration"), parsed into a
+/* The configuration file (smimewatch.conf(5)), parsed into a
  * fresh struct that is thrown away whole on any error, so that a reload
  * can never leave a half-applied configuration behind. */
 #ifndef SMIMEWATCH_CONFIG_H

@@ -87,9 +87,6 @@ struct dir_discovery {
 int dir_discover(struct dir *d, const char *filter, struct dir_discovery *out);
 void dir_discovery_free(struct dir_discovery *r);
 
-/* The URI dir_open() connected to. */
-const char *dir_uri(const struct dir *d);
-
 void dir_answer_free(struct dir_answer *a);     /* the contents */
 void dir_close(struct dir *d);                  /* unbinds; NULL is fine */
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* The verdict on one certificate: RFC 5280 path validation with
  * revocation, usages, address match, validity, key and signature
- * strength, each finding a certificate-level problem (INTERFACE.md). */
+ * strength, each finding a certificate-level problem (smimewatch(8),
+ * "Certificate problems"). */
 #ifndef SMIMEWATCH_EVALUATE_H
 #define SMIMEWATCH_EVALUATE_H
 
@@ -38,9 +39,9 @@ const char *rev_status_name(enum rev_status s);     /* "good" | ... | "off" */
 struct cert_result {
         enum cert_source source;
         char *attribute;        /* directory attribute; NULL for a file */
-        char *origin;           /* entry DN or file path, escaped, for messages */
+        char *origin;           /* entry DN or file path, for messages */
         bool parsed;            /* false: unparsable (the fields below are empty) */
-        char *subject;          /* RFC 2253, UTF-8, escaped; NULL when unparsable */
+        char *subject;          /* RFC 2253, UTF-8; NULL when unparsable */
         char *issuer;
         char *serial;           /* upper-case hex */
         char sha256[65];        /* of the DER (of the raw value when unparsable) */
@@ -70,8 +71,8 @@ int eval_unparsable(const unsigned char *data, size_t len, const char *why,
 
 void cert_result_free(struct cert_result *r);  /* the contents; r may be NULL */
 
-/* A name as RFC 2253 in UTF-8, escaped for terminals, JSON and the
- * journal; the serial number in upper-case hex. NULL when out of memory. */
+/* A name as RFC 2253 in UTF-8 (raw: the outputs escape it); the serial
+ * number in upper-case hex. NULL when out of memory. */
 char *eval_dn_string(const X509_NAME *name);
 char *eval_serial_hex(const X509 *x);
 

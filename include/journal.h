@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* The service's alert entries in the journal (INTERFACE.md, "Journal
- * (service mode)"): structured entries with a MESSAGE_ID from msgid.h and
+/* The service's alert entries in the journal (smimewatch(8),
+ * JOURNAL): structured entries with a MESSAGE_ID from msgid.h and
  * SMIMEWATCH_* fields, for monitoring and for `journalctl -x`. Whether an
  * entry is due is decided by state.h; diagnostics of smimewatch itself go
  * through log.h. Every function returns 0 or the -errno of sd_journal_send. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* The readiness verdict on one mailbox (INTERFACE.md, "Verdicts"). */
+/* The readiness verdict on one mailbox (smimewatch(8), VERDICTS). */
 #ifndef SMIMEWATCH_MAILBOX_H
 #define SMIMEWATCH_MAILBOX_H
 
@@ -22,7 +22,9 @@ struct mbx_blob {
 };
 
 /* Everything the verdict on one mailbox depends on, gathered before
- * mbx_evaluate() (cycle.c does it). Pointers only. */
+ * mbx_evaluate() (cycle.c does it). Pointers only. Like every string of
+ * the results, untrusted ones are raw (only cut): the outputs escape them
+ * (util_escape()). */
 struct mbx_input {
         const char *address;
         const char *unreachable;        /* non-NULL: the directory could not be searched, why */
@@ -40,7 +42,7 @@ struct mbx_input {
 struct mailbox_result {
         char *address;
         enum sw_status status;
-        char **entries;                 /* DNs, escaped */
+        char **entries;                 /* DNs */
         size_t n_entries;
         bool entries_truncated;         /* more entries matched than the directory returned */
         struct cert_result *certs;      /* directory values first, then local files */

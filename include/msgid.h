@@ -9,7 +9,7 @@
 
 #include <systemd/sd-id128.h>
 
-/* One per mailbox-level problem code of INTERFACE.md. */
+/* One per mailbox-level problem code (smimewatch(8), VERDICTS). */
 #define MSGID_DIRECTORY_UNREACHABLE SD_ID128_MAKE_STR(88,05,01,9f,50,15,4a,b1,a3,77,ab,f9,3b,84,6c,29)
 #define MSGID_MAILBOX_NOT_FOUND SD_ID128_MAKE_STR(45,ba,e2,df,de,2b,40,f7,a2,84,88,ca,94,ca,d1,30)
 #define MSGID_MAILBOX_AMBIGUOUS SD_ID128_MAKE_STR(87,3e,fb,cc,36,55,47,ad,aa,39,59,74,3d,03,43,5b)

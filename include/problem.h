@@ -50,19 +50,32 @@ enum problem_code {
         PROBLEM_CODE_COUNT
 };
 
-/* The exact name of INTERFACE.md, e.g. "CERT_EXPIRING". */
+/* The exact name of smimewatch(8), VERDICTS, e.g. "CERT_EXPIRING". */
 const char *problem_code_name(enum problem_code code);
 /* Inverse of problem_code_name(); -1 when unknown. */
 int problem_code_from_name(const char *name);
 
+/* What a problem is about, said by the one that finds it so that the
+ * reports only render (usage 0 alone would mean both "no usage in
+ * particular" and "both usages"). */
+enum problem_scope {
+        PROBLEM_SCOPE_CERT,             /* a certificate's own finding (the default) */
+        PROBLEM_SCOPE_MAILBOX,          /* the mailbox, no usage in particular */
+        PROBLEM_SCOPE_USAGE,            /* the mailbox for one usage: usage says which */
+        PROBLEM_SCOPE_BOTH_USAGES,      /* the certificate the mailbox uses for both usages */
+};
+
 struct problem {
         enum problem_code code;
         enum sw_status level;
-        unsigned usage;         /* one USAGE_ bit, or 0 */
+        enum problem_scope scope;
+        unsigned usage;         /* the USAGE_ bit of PROBLEM_SCOPE_USAGE, else 0 */
         bool has_days_left;
         long days_left;
-        int cert;               /* index into the owner's certificates, or -1 */
-        char *message;          /* one readable line; untrusted parts already escaped */
+        int cert;               /* the certificate it is about: index into the owner's, or -1 */
+        int cause;              /* *_CERT_MISSING: the problem code that made the first
+                                 * candidate unusable, or -1 (none, or no candidate) */
+        char *message;          /* one readable line; raw (escaped at the outputs) */
 };
 
 struct problem_list {
@@ -70,12 +83,16 @@ struct problem_list {
         size_t n;
 };
 
-/* Appends a problem (usage 0, cert -1, no days) and returns it for the
- * caller to refine; NULL when out of memory. */
+/* Appends a problem (certificate scope, usage 0, cert and cause -1, no
+ * days) and returns it for the caller to refine; NULL when out of memory. */
 struct problem *problem_add(struct problem_list *l, enum problem_code code,
                             enum sw_status level, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 bool problem_list_has(const struct problem_list *l, enum problem_code code);
+/* The first problem with code, or NULL. */
+const struct problem *problem_list_find(const struct problem_list *l, enum problem_code code);
+/* Whether p is about the mailbox's certificate for usage (one USAGE_ bit). */
+bool problem_concerns_usage(const struct problem *p, unsigned usage);
 enum sw_status problem_list_worst(const struct problem_list *l);
 /* The problem to name first: the worst, the first of equals; NULL for none. */
 const struct problem *problem_list_main(const struct problem_list *l);

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* What --check-cert and --verify print: a report for people, or the JSON
- * document of INTERFACE.md (version 1). Only the fields of the result
- * structs are read (never the X509 object). Strings are escaped by their
- * producers; one that still holds control characters or invalid UTF-8 is
- * passed through util_sanitize() here, for JSON and text alike.
+ * document of smimewatch(8), JSON (version 1). Only the fields of the result
+ * structs are read (never the X509 object). Their strings are raw: every
+ * one is escaped here, once, with util_escape(), for JSON and text alike.
  *
- * JSON decisions beyond INTERFACE.md: an unparsable CERT has null scalars
+ * JSON decisions the man page leaves open: an unparsable CERT has null scalars
  * but "usages": [] and "usable_for": []; each mailbox problem always has
  * "usage" and "days_left" (null when not applicable) and "certificate",
  * the sha256 of the certificate concerned or null. Text is coloured only
@@ -23,7 +22,7 @@
 struct cert_result;
 struct cycle_result;
 
-/* The CERT object of INTERFACE.md; NULL when out of memory. */
+/* The CERT object of smimewatch(8), JSON; NULL when out of memory. */
 json_t *report_cert_json(const struct cert_result *r);
 
 /* --check-cert: mailbox may be NULL. 0 or -errno (a write error, or

@@ -72,7 +72,7 @@ typedef int (*state_alert_fn)(enum state_event e, const struct mailbox_result *m
                               void *userdata);
 
 /* Logs a change of the directory's reachability: STATE_EVENT_OUTAGE with
- * the reason (escaped), or STATE_EVENT_OUTAGE_OVER with since, when the
+ * the reason (escaped, as stored), or STATE_EVENT_OUTAGE_OVER with since, when the
  * outage began. Negative means "not logged", as for state_alert_fn. */
 typedef int (*state_outage_fn)(enum state_event e, const char *reason, time_t since,
                                void *userdata);

@@ -3,6 +3,7 @@
 #ifndef SMIMEWATCH_UTIL_H
 #define SMIMEWATCH_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,15 +50,33 @@ int util_read_fd(int fd, size_t max, unsigned char **ret, size_t *ret_len);
  * text. buf (64 bytes will do) may hold it; safe on any thread. */
 const char *util_read_error(int r, char *buf, size_t size);
 
-/* Copy of untrusted bytes that is safe for a terminal, JSON and the
- * journal: valid UTF-8 passes, control characters and invalid bytes
- * become \xNN; at most max_len input bytes are taken ("..." marks a cut).
- * NULL only when out of memory. */
-char *util_sanitize(const char *s, size_t len, size_t max_len);
+/* ---- output edges -------------------------------------------------------
+ * Untrusted values (directory DNs and values, certificate names and
+ * addresses, server diagnostics, OpenSSL's reasons) stay inside as they
+ * came, only cut to a length with util_cut(). Each output escapes them
+ * once, at its edge, with util_escape(): the reports on a terminal and in
+ * JSON (report.c), the journal (journal.c, log.c) and the state file
+ * (state.c). An output module added later calls util_escape() too. */
 
-/* The same for a distinguished name (RFC 4514): its own backslash escapes
- * ("cn=Mueller\, Hans") stay as they are, so the result is still the DN. */
-char *util_sanitize_dn(const char *s, size_t len, size_t max_len);
+/* Copy of s that is safe for a terminal, a JSON string and a journal
+ * field: valid UTF-8 passes; control characters, invalid bytes, C1
+ * controls and bidirectional overrides become the text \xNN. When
+ * anything had to be escaped, backslashes become \x5c as well, so that
+ * the result is unambiguous; otherwise they stay, so that an RFC 4514 DN
+ * ("cn=Mueller\, Hans") is still the DN. Escaping the result again
+ * changes nothing. NULL only when out of memory. */
+char *util_escape(const char *s);
+
+/* The first max_len of the len bytes at s, as they are, with "..." when
+ * cut (a cut inside a UTF-8 sequence is escaped later like any invalid
+ * byte); only a NUL, which a C string cannot hold, becomes the text \x00.
+ * NULL only when out of memory. */
+char *util_cut(const char *s, size_t len, size_t max_len);
+
+/* Escapes always, backslashes too, after taking at most max_len input
+ * bytes ("..." marks a cut): for a value of its own in a line format
+ * (metrics labels, plugin output). NULL only when out of memory. */
+char *util_sanitize(const char *s, size_t len, size_t max_len);
 
 /* A plausible mail address: one '@', a non-empty local part without
  * spaces or control characters, a domain of dot-separated labels. */
@@ -67,6 +86,29 @@ bool util_address_equal(const char *a, const char *b);
 /* A hash that agrees with util_address_equal(): the local part as it is,
  * the domain folded the way strcasecmp() folds it (FNV-1a). */
 uint64_t util_address_hash(const char *address);
+
+/* A string built in pieces (lists for messages). Start it zeroed; after
+ * a failed allocation further additions are ignored and util_buf_take()
+ * returns NULL. */
+struct util_buf {
+        char *s;
+        size_t len, cap;
+        bool oom;
+};
+
+void util_buf_add(struct util_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds item, after sep unless b is still empty. */
+void util_buf_item(struct util_buf *b, const char *sep, const char *item);
+/* The string ("" when nothing was added; caller frees), or NULL when out
+ * of memory; b is empty again either way. */
+char *util_buf_take(struct util_buf *b);
+
+/* vasprintf() returning the string, or NULL when out of memory (where
+ * vasprintf() leaves its pointer undefined). */
+char *util_vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Frees the n strings of v and v. */
+void util_strv_free(char **v, size_t n);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void util_hex(const unsigned char *p, size_t n, char *out);

@@ -175,13 +175,6 @@ static void set_string(char **field, char *s)
         *field = s;
 }
 
-static void free_strv(char **v, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                free(v[i]);
-        free(v);
-}
-
 /* Relative paths are taken relative to the configuration file's directory. */
 static char *resolve(struct loader *l, const char *value)
 {
@@ -390,14 +383,18 @@ static int parse_size(struct loader *l, const struct key *k, const char *v, void
         return bad_value(l, k, v, "not a size (a number of bytes, optionally with k, M or G)");
 }
 
+/* Puts the string s (NULL: out of memory) into the key's field. */
+static int store(void *sec, const struct key *k, char *s)
+{
+        if (!s)
+                return -ENOMEM;
+        set_string(FIELD(sec, k), s);
+        return 0;
+}
+
 static int parse_path(struct loader *l, const struct key *k, const char *v, void *sec)
 {
-        char *p = resolve(l, v);
-
-        if (!p)
-                return -ENOMEM;
-        set_string(FIELD(sec, k), p);
-        return 0;
+        return store(sec, k, resolve(l, v));
 }
 
 /* Written by the service after every check; its directory need not exist
@@ -450,24 +447,25 @@ static int resolve_existing(struct loader *l, const struct key *k, const char *v
         return 0;
 }
 
-static int parse_file_or_dir(struct loader *l, const struct key *k, const char *v, void *sec)
+static int store_existing(struct loader *l, const struct key *k, const char *v, void *sec,
+                          bool dir_ok)
 {
         char *p = NULL;
 
-        if (resolve_existing(l, k, v, true, &p) < 0)
+        if (resolve_existing(l, k, v, dir_ok, &p) < 0)
                 return -EINVAL;
         set_string(FIELD(sec, k), p);
         return 0;
 }
 
+static int parse_file_or_dir(struct loader *l, const struct key *k, const char *v, void *sec)
+{
+        return store_existing(l, k, v, sec, true);
+}
+
 static int parse_file(struct loader *l, const struct key *k, const char *v, void *sec)
 {
-        char *p = NULL;
-
-        if (resolve_existing(l, k, v, false, &p) < 0)
-                return -EINVAL;
-        set_string(FIELD(sec, k), p);
-        return 0;
+        return store_existing(l, k, v, sec, false);
 }
 
 /* Root can open anything, so "readable" is proven by opening it. */
@@ -493,12 +491,7 @@ static int parse_readable_file(struct loader *l, const struct key *k, const char
 /* Text that other modules judge (DNs: directory.c), kept as written. */
 static int parse_string(struct loader *l, const struct key *k, const char *v, void *sec)
 {
-        char *s = dup_or_oom(l, v);
-
-        if (!s)
-                return -ENOMEM;
-        set_string(FIELD(sec, k), s);
-        return 0;
+        return store(sec, k, dup_or_oom(l, v));
 }
 
 /* One parenthesised filter: literal parentheses in RFC 4515 values are
@@ -596,7 +589,7 @@ static int parse_list(struct loader *l, const struct key *k, const char *v, char
         }
         free(copy);
         if (r < 0) {
-                free_strv(items, n);
+                util_strv_free(items, n);
                 return r;
         }
         *ret = items;
@@ -1391,9 +1384,9 @@ void cfg_free(struct cfg *c)
                 free(c->pki.origin[i]);
         free(c->pki.trust_anchors);
         free(c->pki.intermediates);
-        free_strv(c->pki.crls, c->pki.n_crls);
-        free_strv(c->pki.require_policy, c->pki.n_require_policy);
-        free_strv(c->directory.uris, c->directory.n_uris);
+        util_strv_free(c->pki.crls, c->pki.n_crls);
+        util_strv_free(c->pki.require_policy, c->pki.n_require_policy);
+        util_strv_free(c->directory.uris, c->directory.n_uris);
         free(c->directory.base);
         free(c->directory.filter);
         free(c->directory.discover);

@@ -230,13 +230,11 @@ int cycle_input(const struct cfg_mailbox *mb, unsigned require_usages,
 
 void cycle_input_free(struct mbx_input *in)
 {
-        if (!in)
-                return;
-        free(in->entries);
-        free(in->blobs);
-        in->entries = NULL;
-        in->blobs = NULL;
-        in->n_entries = in->n_blobs = 0;
+        if (in) {
+                free(in->entries);
+                free(in->blobs);
+                *in = (struct mbx_input){ .address = NULL };
+        }
 }
 
 /* Checks the n mailboxes over *d (opened here when NULL and needed; closed
@@ -541,13 +539,13 @@ int cycle_run_all(const struct cfg *c, const struct pki *pki, time_t now,
 
 void cycle_result_free(struct cycle_result *r)
 {
-        if (!r)
-                return;
-        for (size_t i = 0; i < r->n_mailboxes; i++)
+        for (size_t i = 0; r && i < r->n_mailboxes; i++)
                 mailbox_result_free(&r->mailboxes[i]);
-        free(r->mailboxes);
-        free(r->directory_reason);
-        cycle_set_free(&r->set);
-        smtp_result_free(&r->smtp);
-        memset(r, 0, sizeof(*r));
+        if (r) {
+                free(r->mailboxes);
+                free(r->directory_reason);
+                cycle_set_free(&r->set);
+                smtp_result_free(&r->smtp);
+                memset(r, 0, sizeof(*r));
+        }
 }

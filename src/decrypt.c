@@ -444,7 +444,7 @@ static int describe_owner(const struct held_key *k, X509 *published, char *buf, 
 }
 
 /* The parts of text from outside (file names, certificate names) are
- * escaped already, the rest is ours. */
+ * raw, cut to a length; the outputs escape them (util_escape()). */
 static int add(struct mailbox_result *r, enum problem_code code, enum sw_status level,
                const char *text)
 {
@@ -452,6 +452,7 @@ static int add(struct mailbox_result *r, enum problem_code code, enum sw_status 
 
         if (!p)
                 return -ENOMEM;
+        p->scope = PROBLEM_SCOPE_USAGE;
         p->usage = USAGE_ENCRYPTION;
         p->cert = r->best_encryption;
         r->status = problem_list_worst(&r->problems);
@@ -473,7 +474,7 @@ int decrypt_check(const struct cfg_mailbox *mb, const struct mbx_input *in,
             (size_t)r->best_encryption >= r->n_certs)
                 return 0;
         best = &r->certs[r->best_encryption];
-        path = util_sanitize(mb->key, strlen(mb->key), 1024);
+        path = util_cut(mb->key, strlen(mb->key), 1024);
         if (!path)
                 return -ENOMEM;
         published = find_published(in, best);
@@ -488,7 +489,7 @@ int decrypt_check(const struct cfg_mailbox *mb, const struct mbx_input *in,
                 goto out;
         if (rc < 0) {
                 /* why names files of the configuration and says what OpenSSL said. */
-                safe = util_sanitize(why, strlen(why), sizeof(why));
+                safe = util_cut(why, strlen(why), sizeof(why));
                 if (!safe) {
                         rc = -ENOMEM;
                         goto out;

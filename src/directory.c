@@ -89,14 +89,13 @@ static struct timeval usec_to_tv(uint64_t usec)
 static void append(char **msg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void append(char **msg, const char *fmt, ...)
 {
-        char *part = NULL, *joined = NULL;
+        char *part, *joined = NULL;
         va_list ap;
-        int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&part, fmt, ap);
+        part = util_vformat(fmt, ap);
         va_end(ap);
-        if (r < 0)
+        if (!part)
                 return;
         if (!*msg) {
                 *msg = part;
@@ -110,14 +109,14 @@ static void append(char **msg, const char *fmt, ...)
 }
 
 /* What libldap says about rc, with the diagnostic message of the server
- * or the TLS layer (untrusted: escaped). Never NULL unless OOM. */
+ * or the TLS layer (untrusted: cut, escaped at the outputs). Never NULL unless OOM. */
 static char *error_text(LDAP *ld, int rc)
 {
         char *diag = NULL, *clean = NULL, *s = NULL;
 
         if (ld && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) == LDAP_OPT_SUCCESS &&
             diag && *diag)
-                clean = util_sanitize(diag, strlen(diag), DIR_MAX_DIAG);
+                clean = util_cut(diag, strlen(diag), DIR_MAX_DIAG);
         if (clean && strcmp(clean, ldap_err2string(rc)) != 0) {
                 if (asprintf(&s, "%s: %s", ldap_err2string(rc), clean) < 0)
                         s = NULL;
@@ -335,7 +334,7 @@ static int do_bind(struct dir *d, const struct cfg_directory *c, const char *pas
         if (rc == LDAP_SUCCESS)
                 return 0;
         if (c->bind_dn) {
-                char *dn = util_sanitize(c->bind_dn, strlen(c->bind_dn), DIR_MAX_DIAG);
+                char *dn = util_cut(c->bind_dn, strlen(c->bind_dn), DIR_MAX_DIAG);
 
                 if (dn && asprintf(&what, "bind as '%s' failed", dn) < 0)
                         what = NULL;
@@ -764,18 +763,13 @@ out:
         return r;
 }
 
-const char *dir_uri(const struct dir *d)
-{
-        return d->uri;
-}
-
 /* ---- lookups ------------------------------------------------------- */
 
 struct slot {
         int msgid;                      /* -1: free */
         size_t index;                   /* into addresses and answers */
         uint64_t deadline;
-        char *reference;                /* first continuation reference, escaped */
+        char *reference;                /* first continuation reference, cut */
 };
 
 struct lookup {
@@ -968,7 +962,7 @@ static void add_reference(struct lookup *l, struct slot *s, LDAPMessage *msg)
         if (s->reference)
                 return;
         if (ldap_parse_reference(l->d->ld, msg, &refs, NULL, 0) == LDAP_SUCCESS && refs && refs[0])
-                s->reference = util_sanitize(refs[0], strlen(refs[0]), DIR_MAX_DIAG);
+                s->reference = util_cut(refs[0], strlen(refs[0]), DIR_MAX_DIAG);
         if (!s->reference)
                 s->reference = strdup("(an unreadable reference)");
         ldap_memvfree((void **)refs);
@@ -985,7 +979,7 @@ static void finish(struct lookup *l, struct slot *s, LDAPMessage *msg)
         if (rc != LDAP_SUCCESS)
                 err = rc;
         if (diag && *diag)
-                clean = util_sanitize(diag, strlen(diag), DIR_MAX_DIAG);
+                clean = util_cut(diag, strlen(diag), DIR_MAX_DIAG);
         if (a->error) {
                 /* Already failed (e.g. while sending). */
         } else if (err == LDAP_SUCCESS || err == LDAP_SIZELIMIT_EXCEEDED) {
@@ -999,7 +993,7 @@ static void finish(struct lookup *l, struct slot *s, LDAPMessage *msg)
                 answer_fail(a, -ENOENT, "the search base does not exist: %s", ldap_err2string(err));
         } else if (err == LDAP_REFERRAL) {
                 char *ref = referrals && referrals[0] ?
-                            util_sanitize(referrals[0], strlen(referrals[0]), DIR_MAX_DIAG) : NULL;
+                            util_cut(referrals[0], strlen(referrals[0]), DIR_MAX_DIAG) : NULL;
 
                 answer_fail(a, -EREMOTE, "the server refers the search to %s (referrals are not "
                             "followed)", ref ? ref : "another server");

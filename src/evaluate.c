@@ -28,6 +28,7 @@
 #define ADDR_MAX_LEN 256
 #define MAX_VFY_ERRORS 32
 #define MAX_LISTED_ADDRESSES 8
+#define EKU_LIST_MAX 512        /* bytes of a listed extended key usage */
 
 /* Hard floors below which a key is not merely weak but unusable. */
 #define RSA_FLOOR_BITS 2048
@@ -90,7 +91,7 @@ static bool asn1_to_time(const ASN1_TIME *t, time_t *ret)
         return true;
 }
 
-/* A name as RFC 2253 in UTF-8, escaped for terminals, JSON and journal. */
+/* A name as RFC 2253 in UTF-8, cut to NAME_MAX_LEN (escaped at the outputs). */
 char *eval_dn_string(const X509_NAME *name)
 {
         BIO *bio = BIO_new(BIO_s_mem());
@@ -101,7 +102,7 @@ char *eval_dn_string(const X509_NAME *name)
                 return NULL;
         if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
                 len = BIO_get_mem_data(bio, &data);
-                s = util_sanitize_dn(data ? data : "", len > 0 ? (size_t)len : 0, NAME_MAX_LEN);
+                s = util_cut(data ? data : "", len > 0 ? (size_t)len : 0, NAME_MAX_LEN);
         }
         BIO_free(bio);
         return s;
@@ -429,39 +430,30 @@ static int add_revoked(struct cert_result *out, const struct vfy_error *e)
 static int add_policy(const struct pki *pki, struct cert_result *out, const struct vfy_error *e)
 {
         const struct cfg_pki *s = pki_settings(pki);
+        struct util_buf b = { 0 };
         struct problem *p = NULL;
-        char *list = NULL, *w = NULL;
-        size_t len = 1;
+        char *w = NULL, *msg;
 
         if (e->code == X509_V_ERR_INVALID_POLICY_EXTENSION) {
                 w = who(e);
-                if (w)
-                        p = problem_add(&out->problems, PROBLEM_CERT_POLICY_MISMATCH, SW_CRITICAL,
-                                        "%s has an invalid or inconsistent certificate policy "
-                                        "extension", w);
-                free(w);
-                return p ? 0 : -ENOMEM;
-        }
-        if (s->n_require_policy == 0)
-                p = problem_add(&out->problems, PROBLEM_CERT_POLICY_MISMATCH, SW_CRITICAL,
-                                "a CA of the chain requires an explicit certificate policy, "
-                                "but no policy is valid for the path");
-        else {
+                b.oom = !w;
+                util_buf_add(&b, "%s has an invalid or inconsistent certificate policy extension",
+                             w);
+        } else if (s->n_require_policy == 0) {
+                util_buf_add(&b, "a CA of the chain requires an explicit certificate policy, "
+                             "but no policy is valid for the path");
+        } else {
                 /* The OIDs passed OBJ_txt2obj in pki_load: dotted digits only. */
+                util_buf_add(&b, "the path is not valid under the required certificate policy (");
                 for (size_t i = 0; i < s->n_require_policy; i++)
-                        len += strlen(s->require_policy[i]) + 2;
-                list = calloc(1, len);
-                for (size_t i = 0; list && i < s->n_require_policy; i++) {
-                        if (i > 0)
-                                strcat(list, ", ");
-                        strcat(list, s->require_policy[i]);
-                }
-                if (list)
-                        p = problem_add(&out->problems, PROBLEM_CERT_POLICY_MISMATCH, SW_CRITICAL,
-                                        "the path is not valid under the required certificate "
-                                        "policy (%s)", list);
-                free(list);
+                        util_buf_add(&b, "%s%s", i ? ", " : "", s->require_policy[i]);
+                util_buf_add(&b, ")");
         }
+        free(w);
+        msg = util_buf_take(&b);
+        if (msg)
+                p = problem_add(&out->problems, PROBLEM_CERT_POLICY_MISMATCH, SW_CRITICAL, "%s", msg);
+        free(msg);
         return p ? 0 : -ENOMEM;
 }
 
@@ -756,21 +748,21 @@ static char *ku_list(uint32_t ku)
                 { KU_CRL_SIGN, "cRLSign" }, { KU_ENCIPHER_ONLY, "encipherOnly" },
                 { KU_DECIPHER_ONLY, "decipherOnly" },
         };
-        char buf[256] = "";
+        struct util_buf b = { 0 };
 
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-                if (ku & names[i].bit) {
-                        if (buf[0])
-                                strcat(buf, ", ");
-                        strcat(buf, names[i].name);
-                }
-        return strdup(buf[0] ? buf : "none");
+                if (ku & names[i].bit)
+                        util_buf_item(&b, ", ", names[i].name);
+        if (b.len == 0)
+                util_buf_add(&b, "none");
+        return util_buf_take(&b);
 }
 
 static char *eku_list(X509 *x)
 {
         EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL, NULL);
-        char buf[512] = "", oid[80];
+        struct util_buf b = { 0 };
+        char oid[80];
 
         for (int i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
                 ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
@@ -780,17 +772,17 @@ static char *eku_list(X509 *x)
                         snprintf(oid, sizeof(oid), "%s", OBJ_nid2sn(nid));
                 else if (OBJ_obj2txt(oid, sizeof(oid), o, 1) <= 0)
                         snprintf(oid, sizeof(oid), "?");
-                if (strlen(buf) + strlen(oid) + 8 >= sizeof(buf)) {
-                        strcat(buf, ", ...");
+                if (b.len + strlen(oid) + 8 >= EKU_LIST_MAX) {
+                        util_buf_add(&b, ", ...");
                         break;
                 }
-                if (buf[0])
-                        strcat(buf, ", ");
-                strcat(buf, oid);
+                util_buf_item(&b, ", ", oid);
         }
         EXTENDED_KEY_USAGE_free(eku);
         ERR_clear_error();
-        return strdup(buf[0] ? buf : "none");
+        if (b.len == 0)
+                util_buf_add(&b, "none");
+        return util_buf_take(&b);
 }
 
 static int wrong_usage(X509 *x, const struct key_facts *k, uint32_t ku, bool eku_ok,
@@ -872,7 +864,7 @@ static bool address_is(const unsigned char *data, int len, const char *address,
         if (!data || len <= 0)
                 return false;
         if (seen->n < MAX_LISTED_ADDRESSES)
-                esc = util_sanitize((const char *)data, (size_t)len, ADDR_MAX_LEN);
+                esc = util_cut((const char *)data, (size_t)len, ADDR_MAX_LEN);
         if (esc)
                 seen->items[seen->n++] = esc;
         else
@@ -924,54 +916,51 @@ static bool subject_has(X509 *x, const char *address, struct seen_addresses *see
 
 static char *seen_list(const struct seen_addresses *seen)
 {
-        size_t len = 32;
-        char *s;
+        struct util_buf b = { 0 };
 
         for (size_t i = 0; i < seen->n; i++)
-                len += strlen(seen->items[i]) + 4;
-        s = calloc(1, len);
-        if (!s)
-                return NULL;
-        for (size_t i = 0; i < seen->n; i++) {
-                strcat(s, i ? ", '" : "'");
-                strcat(s, seen->items[i]);
-                strcat(s, "'");
-        }
+                util_buf_add(&b, "%s'%s'", i ? ", " : "", seen->items[i]);
         if (seen->more)
-                sprintf(s + strlen(s), " and %zu more", seen->more);
-        return s;
+                util_buf_add(&b, " and %zu more", seen->more);
+        return util_buf_take(&b);
+}
+
+/* The problem, if any, of an address that is not in subjectAltName. */
+static struct problem *address_problem(X509 *x, const char *address, const char *want,
+                                       struct seen_addresses *seen, struct cert_result *out)
+{
+        struct problem *p = NULL;
+        char *list;
+
+        if (subject_has(x, address, seen))
+                return problem_add(&out->problems, PROBLEM_CERT_SUBJECT_EMAIL_ONLY, SW_WARNING,
+                                   "'%s' is only in the subject's emailAddress, not in "
+                                   "subjectAltName", want);
+        if (seen->n + seen->more == 0)
+                return problem_add(&out->problems, PROBLEM_CERT_ADDRESS_MISMATCH, SW_CRITICAL,
+                                   "the certificate names no mail address, not '%s'", want);
+        list = seen_list(seen);
+        if (list)
+                p = problem_add(&out->problems, PROBLEM_CERT_ADDRESS_MISMATCH, SW_CRITICAL,
+                                "the certificate is for %s, not for '%s'", list, want);
+        free(list);
+        return p;
 }
 
 static int check_address(X509 *x, const char *address, struct cert_result *out)
 {
         struct seen_addresses seen = { .n = 0 };
-        char *want = util_sanitize(address, strlen(address), ADDR_MAX_LEN), *list = NULL;
-        struct problem *p = (struct problem *)1;
+        char *want = util_cut(address, strlen(address), ADDR_MAX_LEN);
+        int r = -ENOMEM;
 
         if (!want)
                 return -ENOMEM;
-        if (san_has(x, address, &seen))
-                goto out;
-        if (subject_has(x, address, &seen)) {
-                p = problem_add(&out->problems, PROBLEM_CERT_SUBJECT_EMAIL_ONLY, SW_WARNING,
-                                "'%s' is only in the subject's emailAddress, not in subjectAltName",
-                                want);
-                goto out;
-        }
-        if (seen.n + seen.more == 0)
-                p = problem_add(&out->problems, PROBLEM_CERT_ADDRESS_MISMATCH, SW_CRITICAL,
-                                "the certificate names no mail address, not '%s'", want);
-        else if ((list = seen_list(&seen)))
-                p = problem_add(&out->problems, PROBLEM_CERT_ADDRESS_MISMATCH, SW_CRITICAL,
-                                "the certificate is for %s, not for '%s'", list, want);
-        else
-                p = NULL;
-out:
+        if (san_has(x, address, &seen) || address_problem(x, address, want, &seen, out))
+                r = 0;
         for (size_t i = 0; i < seen.n; i++)
                 free(seen.items[i]);
-        free(list);
         free(want);
-        return p ? 0 : -ENOMEM;
+        return r;
 }
 
 /* ---- the entry points ---- */
@@ -1040,7 +1029,7 @@ int eval_unparsable(const unsigned char *data, size_t len, const char *why,
                 goto out;
         util_hex(md, md_len, out->sha256);
         why = why ? why : "unknown reason";
-        esc = util_sanitize(why, strlen(why), 512);
+        esc = util_cut(why, strlen(why), 512);
         if (!esc || !problem_add(&out->problems, PROBLEM_CERT_UNPARSABLE, SW_CRITICAL,
                                  "the value is not a certificate: %s", esc))
                 goto out;
@@ -1057,12 +1046,11 @@ void cert_result_free(struct cert_result *r)
 {
         if (!r)
                 return;
-        free(r->attribute);
-        free(r->origin);
-        free(r->subject);
-        free(r->issuer);
-        free(r->serial);
-        free(r->path_error);
+        char *strings[] = { r->attribute, r->origin, r->subject, r->issuer, r->serial,
+                            r->path_error };
+
+        for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+                free(strings[i]);
         problem_list_free(&r->problems);
         memset(r, 0, sizeof(*r));
 }

@@ -49,25 +49,30 @@ struct entry {
         bool oom;
 };
 
+/* "NAME=value": the journal is an output edge, the value is escaped here
+ * (util_escape()). */
 static void add(struct entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add(struct entry *e, const char *fmt, ...)
 {
+        char *raw, *value = NULL, *eq;
         va_list ap;
-        int r;
 
         if (e->oom || e->n >= MAX_FIELDS) {
                 e->oom = true;
                 return;
         }
         va_start(ap, fmt);
-        r = vasprintf(&e->field[e->n], fmt, ap);
+        raw = util_vformat(fmt, ap);
         va_end(ap);
-        if (r < 0) {
-                e->field[e->n] = NULL;
+        eq = raw ? strchr(raw, '=') : NULL;
+        if (eq)
+                value = util_escape(eq + 1);
+        if (value && asprintf(&e->field[e->n], "%.*s=%s", (int)(eq - raw), raw, value) >= 0)
+                e->n++;
+        else
                 e->oom = true;
-                return;
-        }
-        e->n++;
+        free(value);
+        free(raw);
 }
 
 static void add_time(struct entry *e, const char *name, time_t t)

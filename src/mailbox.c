@@ -38,16 +38,16 @@ static bool already_have(const struct mailbox_result *r, size_t upto, const char
         return false;
 }
 
-static char *sanitize_dn(const char *dn)
+static char *cut_name(const char *dn)
 {
-        return util_sanitize_dn(dn, strlen(dn), NAME_MAX_LEN);
+        return util_cut(dn, strlen(dn), NAME_MAX_LEN);
 }
 
 static int set_origin(struct cert_result *cr, const struct mbx_blob *b)
 {
         cr->source = b->source;
         cr->attribute = util_strdup0(b->attribute);
-        cr->origin = sanitize_dn(b->origin ? b->origin : "");
+        cr->origin = cut_name(b->origin ? b->origin : "");
         return (b->attribute && !cr->attribute) || !cr->origin ? -ENOMEM : 0;
 }
 
@@ -149,6 +149,13 @@ static int add_blob(struct mailbox_result *r, const struct eval_ctx *ctx, const 
         return rc;
 }
 
+static struct problem *scoped(struct problem *p, enum problem_scope scope)
+{
+        if (p)
+                p->scope = scope;
+        return p;
+}
+
 static int best_for(const struct mailbox_result *r, unsigned usage)
 {
         int best = -1;
@@ -179,6 +186,29 @@ static const struct problem *main_reason(const struct cert_result *c)
         return c->problems.n ? &c->problems.items[0] : NULL;
 }
 
+/* Why no certificate serves usage, in one word of the report: the most
+ * telling of these codes on the first candidate that has one. */
+static int missing_cause(const struct mailbox_result *r, unsigned usage)
+{
+        static const enum problem_code causes[] = {
+                PROBLEM_CERT_REVOKED, PROBLEM_CERT_EXPIRED, PROBLEM_CERT_NOT_YET_VALID,
+                PROBLEM_CERT_UNTRUSTED, PROBLEM_CERT_ADDRESS_MISMATCH, PROBLEM_CERT_WRONG_USAGE,
+                PROBLEM_CERT_WEAK_KEY, PROBLEM_CERT_WEAK_SIGNATURE, PROBLEM_CERT_POLICY_MISMATCH,
+                PROBLEM_CERT_UNPARSABLE,
+        };
+
+        for (size_t i = 0; i < r->n_certs; i++) {
+                const struct cert_result *c = &r->certs[i];
+
+                if (c->parsed && !(c->usages & usage))
+                        continue;
+                for (size_t k = 0; k < sizeof(causes) / sizeof(causes[0]); k++)
+                        if (problem_list_has(&c->problems, causes[k]))
+                                return (int)causes[k];
+        }
+        return -1;
+}
+
 /* dropped: values the directory module left out (over its size or count
  * limits), which a mailbox without certificates must not hide. */
 static int add_missing(struct mailbox_result *r, unsigned usage, size_t dropped)
@@ -187,6 +217,7 @@ static int add_missing(struct mailbox_result *r, unsigned usage, size_t dropped)
                                                             : PROBLEM_SIGNATURE_CERT_MISSING;
         char reasons[2048] = "", label[600], none[160];
         size_t listed = 0, len = 0;
+        struct problem *missing;
 
         for (size_t i = 0; i < r->n_certs; i++) {
                 const struct cert_result *c = &r->certs[i];
@@ -211,12 +242,14 @@ static int add_missing(struct mailbox_result *r, unsigned usage, size_t dropped)
                          dropped == 1 ? "" : "s", dropped == 1 ? "was" : "were");
         else
                 snprintf(none, sizeof(none), "the directory entry has no certificate");
-        if (!problem_add(&r->problems, code, SW_CRITICAL, "no usable %s certificate: %s",
-                         usage_name(usage),
-                         listed ? reasons
-                         : r->n_certs ? "no published certificate permits this usage" : none))
+        missing = problem_add(&r->problems, code, SW_CRITICAL, "no usable %s certificate: %s",
+                              usage_name(usage),
+                              listed ? reasons
+                              : r->n_certs ? "no published certificate permits this usage" : none);
+        if (!scoped(missing, PROBLEM_SCOPE_USAGE))
                 return -ENOMEM;
-        r->problems.items[r->problems.n - 1].usage = usage;
+        missing->usage = usage;
+        missing->cause = missing_cause(r, usage);
         return 0;
 }
 
@@ -240,6 +273,7 @@ static int add_expiring(struct mailbox_result *r, const struct mbx_input *in, un
                         util_format_date(c->not_after, date));
         if (!p)
                 return -ENOMEM;
+        p->scope = PROBLEM_SCOPE_USAGE;
         p->usage = usage;
         p->has_days_left = true;
         p->days_left = c->days_left;
@@ -264,6 +298,7 @@ static int add_best_warnings(struct mailbox_result *r, int best, unsigned usage)
                                 cp->message);
                 if (!p)
                         return -ENOMEM;
+                p->scope = usage ? PROBLEM_SCOPE_USAGE : PROBLEM_SCOPE_BOTH_USAGES;
                 p->usage = usage;
                 p->cert = best;
         }
@@ -282,7 +317,7 @@ static int add_stale(struct mailbox_result *r, int index)
                         c->source == CERT_SOURCE_FILE ? "unusable certificate in a local file"
                                                       : "stale certificate published",
                         why ? why->message : "not usable", cert_label(c, label, sizeof(label)));
-        if (!p)
+        if (!scoped(p, PROBLEM_SCOPE_MAILBOX))
                 return -ENOMEM;
         p->cert = index;
         return 0;
@@ -295,16 +330,19 @@ static int decide(struct mailbox_result *r, const struct mbx_input *in)
         int rc;
 
         if (r->n_entries == 0) {
-                if (!problem_add(&r->problems, PROBLEM_MAILBOX_NOT_FOUND, SW_CRITICAL,
-                                 "no directory entry matches the address"))
+                if (!scoped(problem_add(&r->problems, PROBLEM_MAILBOX_NOT_FOUND, SW_CRITICAL,
+                                        "no directory entry matches the address"),
+                            PROBLEM_SCOPE_MAILBOX))
                         return -ENOMEM;
                 return 0;
         }
         if (r->n_entries > 1 &&
-            !problem_add(&r->problems, PROBLEM_MAILBOX_AMBIGUOUS, SW_WARNING,
-                         "%s%zu directory entries match the address: \"%s\", \"%s\"%s",
-                         r->entries_truncated ? "more than " : "", r->n_entries, r->entries[0],
-                         r->entries[1], r->n_entries > 2 || r->entries_truncated ? " and more" : ""))
+            !scoped(problem_add(&r->problems, PROBLEM_MAILBOX_AMBIGUOUS, SW_WARNING,
+                                "%s%zu directory entries match the address: \"%s\", \"%s\"%s",
+                                r->entries_truncated ? "more than " : "", r->n_entries,
+                                r->entries[0], r->entries[1],
+                                r->n_entries > 2 || r->entries_truncated ? " and more" : ""),
+                    PROBLEM_SCOPE_MAILBOX))
                 return -ENOMEM;
         r->best_encryption = best_for(r, USAGE_ENCRYPTION);
         r->best_signature = best_for(r, USAGE_SIGNATURE);
@@ -347,7 +385,7 @@ static int copy_entries(struct mailbox_result *r, const struct mbx_input *in)
         if (!r->entries)
                 return -ENOMEM;
         for (size_t i = 0; i < in->n_entries; i++) {
-                r->entries[i] = sanitize_dn(in->entries[i] ? in->entries[i] : "");
+                r->entries[i] = cut_name(in->entries[i] ? in->entries[i] : "");
                 if (!r->entries[i])
                         return -ENOMEM;
                 r->n_entries++;
@@ -365,8 +403,9 @@ int mbx_evaluate(const struct eval_ctx *ctx, const struct mbx_input *in,
         if (!r.address)
                 goto out;
         if (in->unreachable) {
-                if (!problem_add(&r.problems, PROBLEM_DIRECTORY_UNREACHABLE, SW_UNKNOWN,
-                                 "the directory could not be searched: %s", in->unreachable))
+                if (!scoped(problem_add(&r.problems, PROBLEM_DIRECTORY_UNREACHABLE, SW_UNKNOWN,
+                                        "the directory could not be searched: %s",
+                                        in->unreachable), PROBLEM_SCOPE_MAILBOX))
                         goto out;
                 r.status = SW_UNKNOWN;
                 rc = 0;
@@ -382,12 +421,11 @@ int mbx_evaluate(const struct eval_ctx *ctx, const struct mbx_input *in,
         r.status = problem_list_worst(&r.problems);
         rc = 0;
 out:
-        if (rc < 0) {
+        if (rc < 0)
                 mailbox_result_free(&r);
-                return rc;
-        }
-        *out = r;
-        return 0;
+        else
+                *out = r;
+        return rc;
 }
 
 void mailbox_result_free(struct mailbox_result *r)

@@ -149,7 +149,7 @@ static int evaluate_file(const struct mode_options *o, const struct cfg *c, cons
                                         mb ? mb->critical_days : c->service.critical_days);
         }
         r->source = CERT_SOURCE_FILE;
-        if (rc >= 0 && !(r->origin = util_sanitize(o->cert_file, strlen(o->cert_file), 4096)))
+        if (rc >= 0 && !(r->origin = util_cut(o->cert_file, strlen(o->cert_file), 4096)))
                 rc = -ENOMEM;
         pki_file_free(&f);
         if (rc < 0) {

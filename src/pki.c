@@ -513,13 +513,6 @@ static int copy_strv(char **src, size_t n, char ***dst)
         return 0;
 }
 
-static void free_strv(char **v, size_t n)
-{
-        for (size_t i = 0; v && i < n; i++)
-                free(v[i]);
-        free(v);
-}
-
 static int copy_settings(const struct cfg_pki *s, struct cfg_pki *d)
 {
         *d = *s;
@@ -783,8 +776,8 @@ void pki_free(struct pki *p)
         sk_X509_CRL_pop_free(p->crls, X509_CRL_free);
         free(p->settings.trust_anchors);
         free(p->settings.intermediates);
-        free_strv(p->settings.crls, p->settings.n_crls);
-        free_strv(p->settings.require_policy, p->settings.n_require_policy);
+        util_strv_free(p->settings.crls, p->settings.n_crls);
+        util_strv_free(p->settings.require_policy, p->settings.n_require_policy);
         for (size_t i = 0; i < CFG_PKI_PATH_KEYS; i++)
                 free(p->settings.origin[i]);
         free(p);

@@ -99,16 +99,27 @@ struct problem *problem_add(struct problem_list *l, enum problem_code code,
         }
         l->items = items;
         p = &items[l->n++];
-        *p = (struct problem){ .code = code, .level = level, .cert = -1, .message = msg };
+        *p = (struct problem){ .code = code, .level = level, .scope = PROBLEM_SCOPE_CERT,
+                               .cert = -1, .cause = -1, .message = msg };
         return p;
+}
+
+const struct problem *problem_list_find(const struct problem_list *l, enum problem_code code)
+{
+        for (size_t i = 0; i < l->n; i++)
+                if (l->items[i].code == code)
+                        return &l->items[i];
+        return NULL;
 }
 
 bool problem_list_has(const struct problem_list *l, enum problem_code code)
 {
-        for (size_t i = 0; i < l->n; i++)
-                if (l->items[i].code == code)
-                        return true;
-        return false;
+        return problem_list_find(l, code) != NULL;
+}
+
+bool problem_concerns_usage(const struct problem *p, unsigned usage)
+{
+        return p->usage == usage || p->scope == PROBLEM_SCOPE_BOTH_USAGES;
 }
 
 enum sw_status problem_list_worst(const struct problem_list *l)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
-/* The reports of --check-cert and --verify: JSON version 1 (INTERFACE.md)
+/* The reports of --check-cert and --verify: JSON version 1 (smimewatch(8), JSON)
  * built with jansson, and a text report for an administrator or an IT
  * clerk. Only the fields of the result structs are used, never the X509
  * object, so hand-built results print like real ones. */
@@ -23,41 +23,14 @@
 
 static const unsigned usage_order[] = { USAGE_ENCRYPTION, USAGE_SIGNATURE };
 
-/* ---- defensive escaping ---------------------------------------------- */
+/* ---- escaping: this is an output edge -------------------------------- */
 
-/* True when san is s with nothing changed but backslashes as \x5c. */
-static bool only_backslashes_escaped(const char *s, const char *san)
-{
-        for (; *s; s++) {
-                if (*s == '\\') {
-                        if (strncmp(san, "\\x5c", 4) != 0)
-                                return false;
-                        san += 4;
-                } else if (*san++ != *s) {
-                        return false;
-                }
-        }
-        return *san == 0;
-}
-
-/* Producers escape untrusted strings already; this is the second line of
- * defence. s itself is returned when util_sanitize() would change nothing
- * but its backslashes (so an escaped DN is not escaped twice); otherwise
- * the sanitized copy, also left in *copy for the caller to free. NULL when
- * out of memory. */
+/* s escaped with util_escape(), also left in *copy for the caller to
+ * free. NULL when out of memory. */
 static const char *clean(const char *s, char **copy)
 {
-        char *san = util_sanitize(s, strlen(s), strlen(s));
-
-        *copy = NULL;
-        if (!san)
-                return NULL;
-        if (only_backslashes_escaped(s, san)) {
-                free(san);
-                return s;
-        }
-        *copy = san;
-        return san;
+        *copy = util_escape(s);
+        return *copy;
 }
 
 /* ---- JSON ------------------------------------------------------------- */
@@ -84,6 +57,15 @@ static json_t *jtime(time_t t)
         return json_string(util_format_time(t, buf));
 }
 
+/* o when it was built without an error (e), else NULL. */
+static json_t *built(json_t *o, int e)
+{
+        if (!e)
+                return o;
+        json_decref(o);
+        return NULL;
+}
+
 static json_t *usage_array(unsigned bits)
 {
         json_t *a = json_array();
@@ -99,21 +81,27 @@ static json_t *usage_array(unsigned bits)
         return a;
 }
 
-static json_t *cert_problem_json(const struct problem *p)
+/* A problem object with its code and level; NULL when out of memory. */
+static json_t *problem_head(const struct problem *p, int *e)
 {
         json_t *o = json_object();
+
+        if (o) {
+                *e |= json_object_set_new(o, "code", json_string(problem_code_name(p->code)));
+                *e |= json_object_set_new(o, "level", json_string(sw_status_name(p->level)));
+        }
+        return o;
+}
+
+static json_t *cert_problem_json(const struct problem *p)
+{
         int e = 0;
+        json_t *o = problem_head(p, &e);
 
         if (!o)
                 return NULL;
-        e |= json_object_set_new(o, "code", json_string(problem_code_name(p->code)));
-        e |= json_object_set_new(o, "level", json_string(sw_status_name(p->level)));
         e |= json_object_set_new(o, "message", jstr(p->message));
-        if (e) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        return built(o, e);
 }
 
 static json_t *cert_problems_json(const struct problem_list *l)
@@ -160,11 +148,7 @@ json_t *report_cert_json(const struct cert_result *r)
                                  bad ? json_null() : json_string(rev_status_name(r->revocation)));
         e |= json_object_set_new(o, "usable_for", usage_array(bad ? 0 : r->usable_for));
         e |= json_object_set_new(o, "problems", cert_problems_json(&r->problems));
-        if (e) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        return built(o, e);
 }
 
 /* Flushes f; r is the error so far. 0 or -errno. */
@@ -203,11 +187,7 @@ static json_t *doc_head(time_t checked_at, enum sw_status status)
         e |= json_object_set_new(o, "version", json_integer(1));
         e |= json_object_set_new(o, "checked_at", jtime(checked_at));
         e |= json_object_set_new(o, "status", json_string(sw_status_name(status)));
-        if (e) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        return built(o, e);
 }
 
 int report_check_cert_json(FILE *f, const struct cert_result *r, const char *mailbox,
@@ -230,24 +210,18 @@ int report_check_cert_json(FILE *f, const struct cert_result *r, const char *mai
 static json_t *mailbox_problem_json(const struct mailbox_result *m, const struct problem *p)
 {
         bool has_cert = p->cert >= 0 && (size_t)p->cert < m->n_certs;
-        json_t *o = json_object();
         int e = 0;
+        json_t *o = problem_head(p, &e);
 
         if (!o)
                 return NULL;
-        e |= json_object_set_new(o, "code", json_string(problem_code_name(p->code)));
-        e |= json_object_set_new(o, "level", json_string(sw_status_name(p->level)));
         e |= json_object_set_new(o, "usage", jstr(usage_name(p->usage)));
         e |= json_object_set_new(o, "days_left",
                                  p->has_days_left ? json_integer(p->days_left) : json_null());
         e |= json_object_set_new(o, "message", jstr(p->message));
         e |= json_object_set_new(o, "certificate",
                                  jstr(has_cert ? m->certs[p->cert].sha256 : NULL));
-        if (e) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        return built(o, e);
 }
 
 /* The entries, problems and certificates arrays of one mailbox; 0 or -1. */
@@ -277,11 +251,7 @@ static json_t *mailbox_json(const struct mailbox_result *m)
                 return NULL;
         e |= json_object_set_new(o, "address", jstr(m->address));
         e |= json_object_set_new(o, "status", json_string(sw_status_name(m->status)));
-        if (e || mailbox_arrays(o, m) < 0) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        return built(o, e || mailbox_arrays(o, m) < 0);
 }
 
 static json_t *summary_json(const struct cycle_result *c)
@@ -291,29 +261,25 @@ static json_t *summary_json(const struct cycle_result *c)
 
         for (int s = 0; o && s < SW_STATUS_COUNT; s++)
                 e |= json_object_set_new(o, sw_status_name(s), json_integer(c->counts[s]));
-        if (e) {
-                json_decref(o);
-                return NULL;
-        }
-        return o;
+        return built(o, e);
 }
 
 /* What [directory] discover found, when it is set. */
 static json_t *discovery_json(const struct cycle_set *s)
 {
-        return json_pack("{s:b, s:I, s:I, s:I, s:I, s:s?}", "complete", !s->discovery_reason, "entries",
-                         (json_int_t)s->n_entries, "found", (json_int_t)s->n_found,
+        return json_pack("{s:b, s:I, s:I, s:I, s:I, s:o}", "complete", !s->discovery_reason,
+                         "entries", (json_int_t)s->n_entries, "found", (json_int_t)s->n_found,
                          "added", (json_int_t)s->n_added, "invalid", (json_int_t)s->n_invalid,
-                         "reason", s->discovery_reason);
+                         "reason", jstr(s->discovery_reason));
 }
 
 /* The mail server's SIZE, when [service] smtp is set. */
 static json_t *smtp_json(const struct smtp_result *s)
 {
-        return json_pack("{s:s, s:s, s:b, s:o, s:I, s:s?}", "server", s->server ? s->server : "",
+        return json_pack("{s:o, s:s, s:b, s:o, s:I, s:o}", "server", jstr(s->server ? s->server : ""),
                          "status", sw_status_name(s->status), "starttls", s->starttls,
                          "size_limit", s->has_limit ? json_integer((json_int_t)s->limit) : json_null(),
-                         "min_message_size", (json_int_t)s->minimum, "reason", s->reason);
+                         "min_message_size", (json_int_t)s->minimum, "reason", jstr(s->reason));
 }
 
 int report_verify_json(FILE *f, const struct cycle_result *c)
@@ -707,21 +673,19 @@ static bool has_problem(const struct mailbox_result *m, enum problem_code code)
 }
 
 /* The CERT_EXPIRING problem for this usage, or NULL. */
-static const struct problem *expiring(const struct mailbox_result *m, unsigned usage, int best)
+static const struct problem *expiring(const struct mailbox_result *m, unsigned usage)
 {
         for (size_t i = 0; i < m->problems.n; i++) {
                 const struct problem *p = &m->problems.items[i];
 
-                if (p->code == PROBLEM_CERT_EXPIRING &&
-                    (p->usage == usage || (p->usage == 0 && p->cert == best)))
+                if (p->code == PROBLEM_CERT_EXPIRING && problem_concerns_usage(p, usage))
                         return p;
         }
         return NULL;
 }
 
-/* "missing (revoked)": why the certificates for a usage are not usable,
- * from the first one that could have served. */
-static char *missing_cell(const struct mailbox_result *m, unsigned usage)
+/* "missing (revoked)": the cause the evaluation gave. */
+static char *missing_cell(const struct problem *missing)
 {
         static const struct { enum problem_code code; const char *word; } words[] = {
                 { PROBLEM_CERT_REVOKED, "revoked" },
@@ -737,15 +701,9 @@ static char *missing_cell(const struct mailbox_result *m, unsigned usage)
         };
         char *o = NULL;
 
-        for (size_t i = 0; i < m->n_certs; i++) {
-                const struct cert_result *c = &m->certs[i];
-
-                if (c->subject && !(c->usages & usage))
-                        continue;
-                for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
-                        if (problem_list_has(&c->problems, words[k].code))
-                                return asprintf(&o, "missing (%s)", words[k].word) < 0 ? NULL : o;
-        }
+        for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+                if ((int)words[k].code == missing->cause)
+                        return asprintf(&o, "missing (%s)", words[k].word) < 0 ? NULL : o;
         return strdup("missing");
 }
 
@@ -764,9 +722,10 @@ static char *usage_cell(const struct mailbox_result *m, unsigned usage)
         if (best < 0 || (size_t)best >= m->n_certs) {
                 if (has_problem(m, PROBLEM_MAILBOX_NOT_FOUND))
                         return strdup("no entry");
-                return has_problem(m, missing) ? missing_cell(m, usage) : strdup("not required");
+                p = problem_list_find(&m->problems, missing);
+                return p ? missing_cell(p) : strdup("not required");
         }
-        p = expiring(m, usage, best);
+        p = expiring(m, usage);
         if (!p)
                 return asprintf(&o, "valid to %s",
                                 util_format_date(m->certs[best].not_after, date)) < 0 ? NULL : o;
@@ -776,16 +735,36 @@ static char *usage_cell(const struct mailbox_result *m, unsigned usage)
         return asprintf(&o, "expires in %ld d", d) < 0 ? NULL : o;
 }
 
+/* The headlines that are the same for every mailbox. */
+static const char *fixed_headline(enum problem_code code)
+{
+        static const struct { enum problem_code code; const char *text; } fixed[] = {
+                { PROBLEM_STALE_CERT_PUBLISHED, "unusable certificate published (remove it)" },
+                { PROBLEM_REVOCATION_UNKNOWN, "revocation status unknown (CRL missing or outdated)" },
+                { PROBLEM_CERT_SUBJECT_EMAIL_ONLY, "address only in the subject, not in subjectAltName" },
+                { PROBLEM_DECRYPTION_KEY_MISMATCH, "held key cannot decrypt (wrong key)" },
+                { PROBLEM_DECRYPTION_KEY_UNREADABLE, "held key unreadable: decryption not checked" },
+                { PROBLEM_MESSAGE_SIZE_LIMIT, "mail server refuses large messages" },
+        };
+
+        for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+                if (fixed[i].code == code)
+                        return fixed[i].text;
+        return NULL;
+}
+
 /* A few words for the table; the full message is in the details. NULL
  * where the message itself is short enough (or out of memory). */
 static char *headline(const struct mailbox_result *m, const struct problem *p)
 {
-        const char *usage = usage_name(p->usage);
+        const char *usage = usage_name(p->usage), *fixed = fixed_headline(p->code);
         const struct cert_result *c = p->cert >= 0 && (size_t)p->cert < m->n_certs
                                               ? &m->certs[p->cert] : NULL;
         char *o = NULL;
         int r = -1;
 
+        if (fixed)
+                return strdup(fixed);
         switch (p->code) {
         case PROBLEM_MAILBOX_AMBIGUOUS:
                 r = asprintf(&o, "%s%zu directory entries for the address",
@@ -795,31 +774,13 @@ static char *headline(const struct mailbox_result *m, const struct problem *p)
                 r = asprintf(&o, "%s%scertificate expires in %ld day%s", usage ? usage : "",
                              usage ? " " : "", p->days_left, p->days_left == 1 ? "" : "s");
                 break;
-        case PROBLEM_STALE_CERT_PUBLISHED:
-                r = asprintf(&o, "unusable certificate published (remove it)");
-                break;
-        case PROBLEM_REVOCATION_UNKNOWN:
-                r = asprintf(&o, "revocation status unknown (CRL missing or outdated)");
-                break;
         case PROBLEM_CERT_WEAK_KEY:
                 r = asprintf(&o, "weak key%s%s%s", c && c->key[0] ? " (" : "",
                              c && c->key[0] ? c->key : "", c && c->key[0] ? ")" : "");
                 break;
-        case PROBLEM_CERT_SUBJECT_EMAIL_ONLY:
-                r = asprintf(&o, "address only in the subject, not in subjectAltName");
-                break;
         case PROBLEM_ENCRYPTION_CERT_MISSING:
         case PROBLEM_SIGNATURE_CERT_MISSING:
                 r = asprintf(&o, "no usable %s certificate", usage ? usage : "");
-                break;
-        case PROBLEM_DECRYPTION_KEY_MISMATCH:
-                r = asprintf(&o, "held key cannot decrypt (wrong key)");
-                break;
-        case PROBLEM_DECRYPTION_KEY_UNREADABLE:
-                r = asprintf(&o, "held key unreadable: decryption not checked");
-                break;
-        case PROBLEM_MESSAGE_SIZE_LIMIT:
-                r = asprintf(&o, "mail server refuses large messages");
                 break;
         default:
                 break;
@@ -926,7 +887,7 @@ static bool mailbox_has_details(const struct cycle_result *c, const struct mailb
 }
 
 /* A certificate is concerned when it has problems of its own or a mailbox
- * problem points at it (directly, or through the best one for a usage). */
+ * problem is about it. */
 static bool cert_concerned(const struct mailbox_result *m, size_t i, bool *stale)
 {
         bool concerned = m->certs[i].problems.n > 0;
@@ -934,12 +895,8 @@ static bool cert_concerned(const struct mailbox_result *m, size_t i, bool *stale
         *stale = false;
         for (size_t k = 0; k < m->problems.n; k++) {
                 const struct problem *p = &m->problems.items[k];
-                int target = p->cert;
 
-                if (target < 0 && p->usage)
-                        target = p->usage == USAGE_ENCRYPTION ? m->best_encryption
-                                                              : m->best_signature;
-                if (target >= 0 && (size_t)target == i) {
+                if (p->cert >= 0 && (size_t)p->cert == i) {
                         concerned = true;
                         if (p->code == PROBLEM_STALE_CERT_PUBLISHED)
                                 *stale = true;

@@ -494,7 +494,7 @@ static int alert_refresh(struct state_alert *a, const struct mailbox_result *m,
                          const struct problem *p)
 {
         const struct cert_result *c = problem_cert(m, p);
-        char *msg = strdup(p->message ? p->message : "");
+        char *msg = util_escape(p->message ? p->message : "");
         char *serial = c ? util_strdup0(c->serial) : NULL;
 
         if (!msg || (c && c->serial && !serial)) {
@@ -706,7 +706,8 @@ static void outage_goes_on(struct state *s, const struct cycle_result *res, stat
                            void *userdata)
 {
         const char *why = res->directory_reason ? res->directory_reason : "unknown error";
-        char *reason = util_sanitize(why, strlen(why), STATE_REASON_MAX_LEN);
+        char *cut = util_cut(why, strlen(why), STATE_REASON_MAX_LEN);
+        char *reason = cut ? util_escape(cut) : NULL;
 
         if (!s->outage_since &&
             fn(STATE_EVENT_OUTAGE, reason ? reason : why, res->checked_at, userdata) >= 0)
@@ -717,6 +718,7 @@ static void outage_goes_on(struct state *s, const struct cycle_result *res, stat
                 reason = NULL;
         }
         free(reason);
+        free(cut);
 }
 
 int state_follow(struct state *s, const struct cycle_result *res, uint64_t realert_usec,

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,9 +334,35 @@ char *util_sanitize(const char *s, size_t len, size_t max_len)
         return sanitize(s, len, max_len, false);
 }
 
-char *util_sanitize_dn(const char *s, size_t len, size_t max_len)
+char *util_escape(const char *s)
 {
-        return sanitize(s, len, max_len, true);
+        size_t len = strlen(s);
+        char *kept = sanitize(s, len, len, true);
+
+        if (!kept || strcmp(kept, s) == 0)
+                return kept;
+        free(kept);
+        return sanitize(s, len, len, false);
+}
+
+char *util_cut(const char *s, size_t len, size_t max_len)
+{
+        size_t n = len < max_len ? len : max_len, o = 0;
+        char *out = malloc(n * 4 + 4);
+
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                /* A C string cannot hold a NUL: it is written as an escape already. */
+                if (s[i] == 0) {
+                        memcpy(out + o, "\\x00", 4);
+                        o += 4;
+                } else {
+                        out[o++] = s[i];
+                }
+        }
+        memcpy(out + o, len > max_len ? "..." : "", len > max_len ? 4 : 1);
+        return out;
 }
 
 bool util_address_valid(const char *s)
@@ -387,6 +414,62 @@ uint64_t util_address_hash(const char *address)
                 h = (h ^ (at && p > at ? (unsigned char)tolower(ch) : ch)) * 1099511628211u;
         }
         return h;
+}
+
+char *util_vformat(const char *fmt, va_list ap)
+{
+        char *s = NULL;
+
+        return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
+void util_buf_add(struct util_buf *b, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        if (b->oom)
+                return;
+        va_start(ap, fmt);
+        n = vsnprintf(NULL, 0, fmt, ap);
+        va_end(ap);
+        if (n < 0 || b->len + (size_t)n + 1 > b->cap) {
+                size_t cap = n < 0 ? 0 : (b->len + (size_t)n + 1) * 2;
+                char *s = cap ? realloc(b->s, cap) : NULL;
+
+                if (!s) {
+                        b->oom = true;
+                        return;
+                }
+                b->s = s;
+                b->cap = cap;
+        }
+        va_start(ap, fmt);
+        vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        b->len += (size_t)n;
+}
+
+void util_buf_item(struct util_buf *b, const char *sep, const char *item)
+{
+        util_buf_add(b, "%s%s", b->len ? sep : "", item);
+}
+
+char *util_buf_take(struct util_buf *b)
+{
+        char *s = b->oom ? NULL : b->s ? b->s : strdup("");
+
+        if (b->oom)
+                free(b->s);
+        *b = (struct util_buf){ 0 };
+        return s;
+}
+
+void util_strv_free(char **v, size_t n)
+{
+        for (size_t i = 0; v && i < n; i++)
+                free(v[i]);
+        free(v);
 }
 
 void util_hex(const unsigned char *p, size_t n, char *out)

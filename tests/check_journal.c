@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* Alert entries as a real systemd-journald stores them (the test runs
  * under tests/journald-ns): fields, priorities and MESSAGE_IDs of
- * INTERFACE.md, "Journal (service mode)". */
+ * smimewatch(8), JOURNAL. */
 #include <check.h>
 #include <endian.h>
 #include <stdint.h>
@@ -85,6 +85,27 @@ START_TEST(problem_entry)
         ck_field(e, "SMIMEWATCH_CERT_SHA256", SHA);
         ck_field(e, "SMIMEWATCH_CERT_SERIAL", "0A1B2C");
         ck_field(e, "SMIMEWATCH_CERT_NOT_AFTER", "2026-12-10T23:59:59Z");
+        json_decref(e);
+        problem_list_free(&m.problems);
+}
+END_TEST
+
+/* The journal is an output edge: raw values are escaped there, once. */
+START_TEST(raw_values_escaped)
+{
+        struct mailbox_result m;
+        struct cert_result c;
+        struct problem *p;
+        json_t *e;
+
+        jr_require_namespace();
+        fake_mailbox(&m, &c, "escape@lra.example", SW_CRITICAL);
+        p = problem_add(&m.problems, PROBLEM_MAILBOX_AMBIGUOUS, SW_WARNING,
+                        "entries \"cn=\x1b[31mA\\, B\n\", \"cn=\xff\"");
+        ck_assert_int_eq(journal_problem(&m, p, "new"), 0);
+        e = only_entry("escape@lra.example", NULL);
+        ck_field(e, "MESSAGE", "escape@lra.example: entries \"cn=\\x1b[31mA\\x5c, B\\x0a\", "
+                               "\"cn=\\xff\"");
         json_decref(e);
         problem_list_free(&m.problems);
 }
@@ -443,6 +464,7 @@ static Suite *journal_suite(void)
         tcase_add_test(t, levels_and_optional_fields);
         tcase_add_test(t, recovery_entry);
         tcase_add_test(t, summary_and_outage);
+        tcase_add_test(t, raw_values_escaped);
         tcase_add_test(t, message_ids);
         tcase_add_test(t, catalogs);
         tcase_add_test(t, catalog_explains_entry);

@@ -68,13 +68,38 @@ END_TEST
 
 START_TEST(sanitize)
 {
-        char *s = util_sanitize("a\x1b[31mb\xff\\\xc3\xa4", 11, 100);
+        char *s = util_sanitize("a\x1b[31mb\xff\\\xc3\xa4", 11, 100), *t;
 
         ck_assert_str_eq(s, "a\\x1b[31mb\\xff\\x5c\xc3\xa4");
         free(s);
-        s = util_sanitize_dn("cn=Doe\\, John\x1b", 14, 100);
-        ck_assert_str_eq(s, "cn=Doe\\, John\\x1b");
+        /* util_escape: a DN's own escapes stay unless anything else is escaped */
+        s = util_escape("cn=Doe\\, John");
+        ck_assert_str_eq(s, "cn=Doe\\, John");
         free(s);
+        s = util_escape("cn=Doe\\, John\x1b\xc3\xa4");
+        ck_assert_str_eq(s, "cn=Doe\\x5c, John\\x1b\xc3\xa4");
+        /* escaping twice changes nothing */
+        t = util_escape(s);
+        ck_assert_str_eq(t, s);
+        free(t);
+        free(s);
+        s = util_cut("ab\0cdef", 7, 5);
+        ck_assert_str_eq(s, "ab\\x00cd...");
+        free(s);
+        {
+                struct util_buf b = { 0 };
+
+                s = util_buf_take(&b);
+                ck_assert_str_eq(s, "");
+                free(s);
+                for (int i = 0; i < 300; i++)
+                        util_buf_item(&b, ", ", "item");
+                util_buf_add(&b, " and %d more", 7);
+                s = util_buf_take(&b);
+                ck_assert_uint_eq(strlen(s), 300 * 4 + 299 * 2 + 11);
+                ck_assert_str_eq(s + strlen(s) - 17, ", item and 7 more");
+                free(s);
+        }
         s = util_sanitize("abcdef", 6, 3);
         ck_assert_str_eq(s, "abc...");
         free(s);
