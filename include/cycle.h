@@ -67,6 +67,9 @@ struct cycle_result {
 int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mailboxes,
               size_t n, time_t now, struct cycle_result *out);
 void cycle_result_free(struct cycle_result *r);
+/* Gives the memory a freed cycle used back to the system (the service
+ * calls it between cycles, which may be hours apart). */
+void cycle_release_memory(void);
 
 /* Checks the configuration's mailboxes and, with [directory] discover,
  * every mailbox the directory lists, over one connection; out->set says

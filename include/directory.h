@@ -30,6 +30,7 @@ struct dir_entry {
         struct dir_value *values;
         size_t n_values;
         size_t n_dropped;               /* values left out: over DIR_MAX_VALUES or DIR_MAX_VALUE_SIZE */
+        size_t n_too_large;             /* of those, over DIR_MAX_VALUE_SIZE */
 };
 
 struct dir_answer {
@@ -64,6 +65,18 @@ int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason);
  * meaningless (free them all). */
 int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
                struct dir_answer *answers, char **reason);
+
+/* dir_lookup(), telling done(arg, i) as soon as answers[i] is final, in
+ * the order answers arrive, on the calling thread; done may take the
+ * answer's contents (dir_answer_free) once it has used them. After a
+ * failure of the connection the answers told so far are as meaningless
+ * as the others. */
+typedef void (*dir_answer_fn)(void *arg, size_t i);
+int dir_lookup_each(struct dir *d, const char *const *addresses, size_t n,
+                    struct dir_answer *answers, dir_answer_fn done, void *arg, char **reason);
+
+/* The URI dir_open() connected to. */
+const char *dir_uri(const struct dir *d);
 
 /* What a discovery search found: the mail values of every entry under
  * base matching the filter. */

@@ -1,22 +1,31 @@
 /* SPDX-License-Identifier: EUPL-1.2 */
 /* One check of many mailboxes over one directory connection.
  *
- * A cycle first gathers everything the verdicts depend on: the directory's
- * answers and the local certificate files (each path read once). Only then
- * are the mailboxes evaluated, by mbx_evaluate(), which does no I/O.
+ * A cycle first gathers what every verdict may depend on: the local
+ * certificate files (each path read once). Then the directory is searched,
+ * and each mailbox is evaluated by mbx_evaluate(), which does no I/O, as
+ * soon as its answer is complete; the answer is dropped right after. So a
+ * cycle holds only the answers not yet evaluated, not the whole directory:
+ * when answers come faster than they are evaluated, the searching thread
+ * evaluates too once the backlog passes CYCLE_BACKLOG, which also bounds
+ * how many wait.
  *
  * Evaluating (decoding, path validation, CRL checks) is where a cycle
  * spends its time, and each mailbox is independent of the others: so they
- * are evaluated by a few threads at once, one mailbox at a time from a
- * shared counter. Everything they share is read-only (the gathered files,
- * the evaluation context, and the PKI, which pki_load() leaves with
- * OpenSSL's lazy caches filled); each result has its own slot, and the
- * counts are added up in order afterwards, so the result is the same as
- * with one thread. */
+ * are evaluated by a few threads at once, one mailbox at a time from the
+ * queue of complete answers. Everything they share is read-only (the
+ * gathered files, the evaluation context, and the PKI, which pki_load()
+ * leaves with OpenSSL's lazy caches filled) or locked (the queue, the
+ * verification memo); each result has its own slot, and the counts are
+ * added up in order afterwards, so the result is the same as with one
+ * thread and in any order of arrival. When the connection fails midway,
+ * the verdicts made so far are thrown away: every mailbox is then
+ * DIRECTORY_UNREACHABLE, as if no answer had come. */
 #include "cycle.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -37,7 +46,20 @@
 /* A thread is worth starting for this many mailboxes. */
 #define CYCLE_MIN_PER_THREAD 64
 
+/* Beyond this many complete answers waiting, the searching thread helps. */
+#define CYCLE_BACKLOG 128
+
+/* Complete answers waiting for a thread, in the order they came. */
+struct stream {
+        pthread_mutex_t lock;
+        pthread_cond_t ready;
+        size_t *queue;                  /* mailbox indices, each once */
+        size_t head, tail;
+        bool closed;                    /* the search has ended */
+};
+
 struct work {
+        struct stream *stream;          /* NULL: every answer is there (or none) */
         const struct eval_ctx *ctx;
         unsigned require_usages;
         const struct cfg_mailbox *mailboxes;
@@ -50,33 +72,80 @@ struct work {
         atomic_int error;               /* the first failure; stops everyone */
 };
 
+static void wake_all(struct stream *s)
+{
+        pthread_mutex_lock(&s->lock);
+        pthread_cond_broadcast(&s->ready);
+        pthread_mutex_unlock(&s->lock);
+}
+
+static void evaluate_one(struct work *w, size_t i)
+{
+        struct mbx_input in;
+        int expected = 0, rc;
+
+        rc = cycle_input(&w->mailboxes[i], w->require_usages, w->answers ? &w->answers[i] : NULL,
+                         w->dir_reason, w->files[i], &in);
+        if (rc >= 0)
+                rc = mbx_evaluate(w->ctx, &in, &w->results[i]);
+        /* Reads the held key (I/O, a secret): a step after the
+         * verdict, as late and as briefly as possible. */
+        if (rc >= 0)
+                rc = decrypt_check(&w->mailboxes[i], &in, &w->results[i]);
+        cycle_input_free(&in);
+        /* The result holds copies: the raw answer can go now, which
+         * keeps the peak memory of a large cycle down. */
+        if (w->answers)
+                dir_answer_free(&w->answers[i]);
+        if (rc < 0 && atomic_compare_exchange_strong(&w->error, &expected, rc) && w->stream)
+                wake_all(w->stream);
+}
+
+/* The next mailbox to evaluate: from the counter, or the next complete
+ * answer (waiting for one while the search goes on, when wait). */
+static bool take(struct work *w, bool wait, size_t *i)
+{
+        struct stream *s = w->stream;
+        bool got;
+
+        if (atomic_load(&w->error) != 0)
+                return false;
+        if (!s)
+                return (*i = atomic_fetch_add(&w->next, 1)) < w->n;
+        pthread_mutex_lock(&s->lock);
+        while (wait && s->head == s->tail && !s->closed && atomic_load(&w->error) == 0)
+                pthread_cond_wait(&s->ready, &s->lock);
+        got = s->head < s->tail && atomic_load(&w->error) == 0;
+        if (got)
+                *i = s->queue[s->head++];
+        pthread_mutex_unlock(&s->lock);
+        return got;
+}
+
 static void *evaluate_some(void *arg)
 {
         struct work *w = arg;
         size_t i;
 
-        while (atomic_load(&w->error) == 0 && (i = atomic_fetch_add(&w->next, 1)) < w->n) {
-                struct mbx_input in;
-                int expected = 0, rc;
-
-                rc = cycle_input(&w->mailboxes[i], w->require_usages,
-                                 w->answers ? &w->answers[i] : NULL, w->dir_reason, w->files[i],
-                                 &in);
-                if (rc >= 0)
-                        rc = mbx_evaluate(w->ctx, &in, &w->results[i]);
-                /* Reads the held key (I/O, a secret): a step after the
-                 * verdict, as late and as briefly as possible. */
-                if (rc >= 0)
-                        rc = decrypt_check(&w->mailboxes[i], &in, &w->results[i]);
-                cycle_input_free(&in);
-                /* The result holds copies: the raw answer can go now, which
-                 * keeps the peak memory of a large cycle down. */
-                if (w->answers)
-                        dir_answer_free(&w->answers[i]);
-                if (rc < 0)
-                        atomic_compare_exchange_strong(&w->error, &expected, rc);
-        }
+        while (take(w, true, &i))
+                evaluate_one(w, i);
         return NULL;
+}
+
+/* dir_lookup_each()'s news, on the searching thread. */
+static void answer_complete(void *arg, size_t i)
+{
+        struct work *w = arg;
+        struct stream *s = w->stream;
+        size_t backlog;
+
+        pthread_mutex_lock(&s->lock);
+        s->queue[s->tail++] = i;
+        backlog = s->tail - s->head;
+        pthread_cond_signal(&s->ready);
+        pthread_mutex_unlock(&s->lock);
+        for (; backlog > CYCLE_BACKLOG && take(w, false, &i); backlog--)
+                evaluate_one(w, i);
 }
 
 /* The CPUs this process may run on, at most CYCLE_MAX_THREADS, and no
@@ -95,24 +164,78 @@ static size_t thread_count(size_t n)
         return t ? t : 1;
 }
 
-/* This thread works too. Helpers get every signal blocked, so that the
- * service's signals keep going where it expects them; a helper that
- * cannot be started only makes the cycle slower. */
-static int evaluate_all(struct work *w)
+struct helpers {
+        pthread_t t[CYCLE_MAX_THREADS - 1];
+        size_t n;
+};
+
+/* Helpers get every signal blocked, so that the service's signals keep
+ * going where it expects them; a helper that cannot be started only makes
+ * the cycle slower. */
+static void start_helpers(struct work *w, struct helpers *h)
 {
-        pthread_t helpers[CYCLE_MAX_THREADS - 1];
-        size_t started = 0, want = thread_count(w->n) - 1;
+        size_t want = thread_count(w->n) - 1;
         sigset_t all, old;
 
+        h->n = 0;
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &old);
-        while (started < want && pthread_create(&helpers[started], NULL, evaluate_some, w) == 0)
-                started++;
+        while (h->n < want && pthread_create(&h->t[h->n], NULL, evaluate_some, w) == 0)
+                h->n++;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* This thread works too, until nothing is left. */
+static int finish_helpers(struct work *w, struct helpers *h)
+{
         evaluate_some(w);
-        for (size_t k = 0; k < started; k++)
-                pthread_join(helpers[k], NULL);
+        for (size_t k = 0; k < h->n; k++)
+                pthread_join(h->t[k], NULL);
         return atomic_load(&w->error);
+}
+
+static int evaluate_all(struct work *w)
+{
+        struct helpers h;
+
+        start_helpers(w, &h);
+        return finish_helpers(w, &h);
+}
+
+/* Searches and evaluates at once; *failed when the connection failed
+ * (the verdicts made are then meaningless). */
+static int search_and_evaluate(struct dir *d, const char *const *addresses, struct work *w,
+                               bool *failed, char **reason)
+{
+        struct stream s = { .head = 0 };
+        struct helpers h;
+        int rc;
+
+        s.queue = calloc(w->n ? w->n : 1, sizeof(*s.queue));
+        if (!s.queue)
+                return -ENOMEM;
+        if (pthread_mutex_init(&s.lock, NULL) != 0) {
+                free(s.queue);
+                return -ENOMEM;
+        }
+        if (pthread_cond_init(&s.ready, NULL) != 0) {
+                pthread_mutex_destroy(&s.lock);
+                free(s.queue);
+                return -ENOMEM;
+        }
+        w->stream = &s;
+        start_helpers(w, &h);
+        *failed = dir_lookup_each(d, addresses, w->n, w->answers, answer_complete, w, reason) < 0;
+        pthread_mutex_lock(&s.lock);
+        s.closed = true;
+        pthread_cond_broadcast(&s.ready);
+        pthread_mutex_unlock(&s.lock);
+        rc = finish_helpers(w, &h);
+        w->stream = NULL;
+        pthread_cond_destroy(&s.ready);
+        pthread_mutex_destroy(&s.lock);
+        free(s.queue);
+        return rc;
 }
 
 static void tally(struct cycle_result *r, size_t n)
@@ -205,6 +328,7 @@ int cycle_input(const struct cfg_mailbox *mb, unsigned require_usages,
         for (size_t i = 0; i < answer->n_entries; i++) {
                 n_values += answer->entries[i].n_values;
                 in->n_dropped += answer->entries[i].n_dropped;
+                in->n_too_large += answer->entries[i].n_too_large;
         }
         in->entries = calloc(answer->n_entries ? answer->n_entries : 1, sizeof(*in->entries));
         in->blobs = calloc(n_values ? n_values : 1, sizeof(*in->blobs));
@@ -263,18 +387,8 @@ static int run(const struct cfg *c, const struct pki *pki, const struct cfg_mail
         for (size_t i = 0; i < n; i++)
                 addresses[i] = mailboxes[i].address;
 
-        if (n > 0 && !r->directory_failed &&
-            ((!*d && dir_open(&c->directory, d, &r->directory_reason) < 0) ||
-             dir_lookup(*d, addresses, n, answers, &r->directory_reason) < 0))
-                r->directory_failed = true;
-        if (r->directory_failed && !r->directory_reason &&
-            !(r->directory_reason = strdup("unknown error")))
-                goto out;
-        /* The connection is not needed while the answers are evaluated. */
-        dir_close(*d);
-        *d = NULL;
-        /* Without answers the verdicts need no file. */
-        rc = r->directory_failed ? 0 : read_files(mailboxes, n, &files, &n_files, files_of);
+        /* Before the search: evaluations start while it runs. */
+        rc = read_files(mailboxes, n, &files, &n_files, files_of);
         if (rc < 0)
                 goto out;
         eval_ctx_init(&ctx, pki, now);
@@ -284,13 +398,32 @@ static int run(const struct cfg *c, const struct pki *pki, const struct cfg_mail
                 goto out;
         ctx.memo = memo;
         w = (struct work){ .ctx = &ctx, .require_usages = c->require_usages,
-                           .mailboxes = mailboxes, .n = n,
-                           .answers = r->directory_failed ? NULL : answers,
-                           .dir_reason = r->directory_reason, .files = files_of,
-                           .results = r->mailboxes };
+                           .mailboxes = mailboxes, .n = n, .answers = answers,
+                           .files = files_of, .results = r->mailboxes };
         atomic_init(&w.next, 0);
         atomic_init(&w.error, 0);
-        rc = evaluate_all(&w);
+        if (n > 0 && !r->directory_failed && !*d &&
+            dir_open(&c->directory, d, &r->directory_reason) < 0)
+                r->directory_failed = true;
+        else if (n > 0 && !r->directory_failed)
+                rc = search_and_evaluate(*d, addresses, &w, &r->directory_failed,
+                                         &r->directory_reason);
+        dir_close(*d);
+        *d = NULL;
+        if (rc == 0 && r->directory_failed) {
+                if (!r->directory_reason && !(r->directory_reason = strdup("unknown error"))) {
+                        rc = -ENOMEM;
+                        goto out;
+                }
+                /* What was evaluated before the failure does not count. */
+                for (size_t i = 0; i < n; i++) {
+                        mailbox_result_free(&r->mailboxes[i]);
+                        dir_answer_free(&answers[i]);
+                }
+                w.answers = NULL;
+                w.dir_reason = r->directory_reason;
+                rc = evaluate_all(&w);
+        }
         /* Slots not reached are still zero: freeing them is harmless. */
         r->n_mailboxes = n;
         if (rc < 0)
@@ -548,4 +681,10 @@ void cycle_result_free(struct cycle_result *r)
                 smtp_result_free(&r->smtp);
                 memset(r, 0, sizeof(*r));
         }
+}
+
+void cycle_release_memory(void)
+{
+        /* Every arena, the helpers' too: free() keeps what it can reuse. */
+        malloc_trim(0);
 }

@@ -115,6 +115,7 @@ static int read_password(const struct cfg_mailbox *mb, char **ret, char *source,
 static int read_key_file(const char *path, unsigned char **ret, size_t *len, char *why)
 {
         struct stat st;
+        char buf[128];
         int fd, r;
 
         fd = -1;
@@ -125,7 +126,8 @@ static int read_key_file(const char *path, unsigned char **ret, size_t *len, cha
                 goto out;
         }
         if (r < 0) {
-                snprintf(why, WHY_MAX, "key file '%s': %s", path, strerror(-r));
+                /* strerror_r: keys are read on the cycle's worker threads. */
+                snprintf(why, WHY_MAX, "key file '%s': %s", path, strerror_r(-r, buf, sizeof(buf)));
                 goto out;
         }
         if (st.st_mode & S_IROTH) {
@@ -137,7 +139,8 @@ static int read_key_file(const char *path, unsigned char **ret, size_t *len, cha
         r = util_read_fd(fd, KEY_FILE_MAX, ret, len);
         if (r < 0)
                 snprintf(why, WHY_MAX, "key file '%s': %s", path,
-                         r == -EFBIG ? "larger than 1 MiB, not a key file" : strerror(-r));
+                         r == -EFBIG ? "larger than 1 MiB, not a key file"
+                                     : strerror_r(-r, buf, sizeof(buf)));
 out:
         if (fd >= 0)
                 close(fd);
@@ -294,7 +297,9 @@ static int load_key(const struct cfg_mailbox *mb, struct held_key *k, char *why)
         if (r >= 0)
                 r = read_key_file(mb->key, &data, &len, why);
         if (r >= 0)
-                r = memmem(data, len, "-----BEGIN ", 11)
+                /* data is set whenever read_key_file() succeeds; said here
+                 * for gcc -fanalyzer, which loses that through util_read_fd(). */
+                r = data && memmem(data, len, "-----BEGIN ", 11)
                         ? parse_pem(data, len, pass, mb->key, source, k, why)
                         : parse_p12(data, len, pass, mb->key, source, k, why);
         if (r < 0)

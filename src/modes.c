@@ -271,6 +271,7 @@ int mode_list_mailboxes(const struct mode_options *o)
         struct cycle_set set = { 0 };
         struct pki *pki = NULL;
         struct cfg *c = NULL;
+        char *why = NULL;
         int rc, w = 0;
 
         rc = load(o, CFG_NEED_DIRECTORY, &c, &pki);
@@ -282,19 +283,20 @@ int mode_list_mailboxes(const struct mode_options *o)
                 goto out;
         }
         for (size_t i = 0; i < set.n && w >= 0; i++) {
-                char *a = util_sanitize(set.mailboxes[i].address, strlen(set.mailboxes[i].address),
-                                        1024);
+                char *a = util_escape(set.mailboxes[i].address);
 
                 w = a ? printf("%s %s\n", a, cycle_origin_name(set.origins[i])) : -1;
                 free(a);
         }
         rc = output_done(w < 0 ? -EIO : 0, set.discovery_reason ? SW_UNKNOWN : 0);
+        why = set.discovery_reason ? util_escape(set.discovery_reason) : NULL;
         if (set.discovery)
                 fprintf(stderr, "smimewatch: discovery found %zu address%s in %zu entr%s, %zu of "
                         "them not configured%s%s\n", set.n_found, set.n_found == 1 ? "" : "es",
                         set.n_entries, set.n_entries == 1 ? "y" : "ies", set.n_added,
                         set.discovery_reason ? "; INCOMPLETE: " : "",
-                        set.discovery_reason ? set.discovery_reason : "");
+                        set.discovery_reason ? (why ? why : "out of memory") : "");
+        free(why);
 out:
         cycle_set_free(&set);
         pki_free(pki);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cycle.h"
+#include "directory.h"
 #include "evaluate.h"
 #include "mailbox.h"
 #include "util.h"
@@ -242,6 +243,20 @@ static int mailbox_arrays(json_t *o, const struct mailbox_result *m)
         return e ? -1 : 0;
 }
 
+/* What the directory's answer lost at the limits, and which limits: null
+ * when it lost nothing. */
+static json_t *truncated_json(const struct mailbox_result *m)
+{
+        if (!m->entries_truncated && m->values_dropped == 0)
+                return json_null();
+        return json_pack("{s:b, s:i, s:I, s:I, s:i, s:i}", "entries", m->entries_truncated,
+                         "entry_limit", DIR_MAX_ENTRIES,
+                         "values_left_out", (json_int_t)m->values_dropped,
+                         "values_over_size", (json_int_t)m->values_too_large,
+                         "values_per_entry_limit", DIR_MAX_VALUES,
+                         "value_size_limit", (int)DIR_MAX_VALUE_SIZE);
+}
+
 static json_t *mailbox_json(const struct mailbox_result *m)
 {
         json_t *o = json_object();
@@ -251,7 +266,9 @@ static json_t *mailbox_json(const struct mailbox_result *m)
                 return NULL;
         e |= json_object_set_new(o, "address", jstr(m->address));
         e |= json_object_set_new(o, "status", json_string(sw_status_name(m->status)));
-        return built(o, e || mailbox_arrays(o, m) < 0);
+        e = e || mailbox_arrays(o, m) < 0;
+        e |= json_object_set_new(o, "truncated", truncated_json(m));
+        return built(o, e);
 }
 
 static json_t *summary_json(const struct cycle_result *c)
@@ -282,10 +299,36 @@ static json_t *smtp_json(const struct smtp_result *s)
                          "min_message_size", (json_int_t)s->minimum, "reason", jstr(s->reason));
 }
 
+/* A mailbox's object as json_dumpf() indents it inside the document's
+ * "mailboxes" array, two levels deep. Strings hold no raw newline. */
+static int dump_nested(FILE *f, json_t *o)
+{
+        char *s = o ? json_dumps(o, JSON_FLAGS) : NULL, *p, *nl;
+        int r = 0;
+
+        json_decref(o);
+        if (!s)
+                return -ENOMEM;
+        for (p = s; r == 0 && *p; p = nl ? nl + 1 : p + strlen(p)) {
+                nl = strchr(p, '\n');
+                if (fputs("    ", f) == EOF ||
+                    fwrite(p, 1, nl ? (size_t)(nl - p + 1) : strlen(p), f) == 0)
+                        r = -EIO;
+        }
+        free(s);
+        return r;
+}
+
+/* The document is written a mailbox at a time: for a large cycle the
+ * whole tree at once would take several times the memory of the results
+ * it is made from. The bytes are what json_dumpf() of the whole gives. */
 int report_verify_json(FILE *f, const struct cycle_result *c)
 {
+        static const char empty_tail[] = "[]\n}";
         json_t *doc = doc_head(c->checked_at, c->status), *mailboxes = json_array();
-        int e = 0;
+        char *head = NULL;
+        size_t len;
+        int e = 0, r = 0;
 
         if (!doc) {
                 json_decref(mailboxes);
@@ -297,20 +340,40 @@ int report_verify_json(FILE *f, const struct cycle_result *c)
         if (c->smtp.checked)
                 e |= json_object_set_new(doc, "smtp", smtp_json(&c->smtp));
         e |= json_object_set_new(doc, "mailboxes", mailboxes);
-        for (size_t i = 0; !e && i < c->n_mailboxes; i++) {
+        if (e || c->n_mailboxes == 0)
+                return e ? (json_decref(doc), -ENOMEM) : dump(f, doc);
+        head = json_dumps(doc, JSON_FLAGS);
+        json_decref(doc);
+        len = head ? strlen(head) : 0;
+        /* "mailboxes" is the last member: the text ends with its empty array. */
+        if (!head || len < sizeof(empty_tail) - 1 ||
+            strcmp(head + len - (sizeof(empty_tail) - 1), empty_tail) != 0) {
+                free(head);
+                return -ENOMEM;
+        }
+        errno = 0;
+        if (fwrite(head, 1, len - (sizeof(empty_tail) - 1), f) == 0 || fputs("[\n", f) == EOF)
+                r = -EIO;
+        for (size_t i = 0; r == 0 && i < c->n_mailboxes; i++) {
                 json_t *m = mailbox_json(&c->mailboxes[i]);
 
                 /* Where it came from, when discovery added to the configuration. */
-                if (m && c->set.discovery && c->set.n == c->n_mailboxes)
-                        e |= json_object_set_new(m, "origin",
-                                                 json_string(cycle_origin_name(c->set.origins[i])));
-                e |= json_array_append_new(mailboxes, m);
+                if (m && c->set.discovery && c->set.n == c->n_mailboxes &&
+                    json_object_set_new(m, "origin",
+                                        json_string(cycle_origin_name(c->set.origins[i]))) < 0) {
+                        json_decref(m);
+                        m = NULL;
+                }
+                r = dump_nested(f, m);
+                if (r == 0 && fputs(i + 1 < c->n_mailboxes ? ",\n" : "\n", f) == EOF)
+                        r = -EIO;
         }
-        if (e) {
-                json_decref(doc);
-                return -ENOMEM;
-        }
-        return dump(f, doc);
+        if (r == 0 && fputs("  ]\n}\n", f) == EOF)
+                r = -EIO;
+        if (r == -EIO && errno > 0)
+                r = -errno;
+        free(head);
+        return finish(f, r);
 }
 
 /* ---- text: helpers ----------------------------------------------------- */

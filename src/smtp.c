@@ -343,7 +343,7 @@ int smtp_check(const struct cfg *cfg, struct smtp_result *out)
                 rc = fail(&c, r.has_size ? "its SIZE is not a number"
                                          : "it does not announce a size limit (no SIZE extension)");
         if (rc < 0) {
-                out->reason = util_sanitize(c.why, strlen(c.why), sizeof(c.why));
+                out->reason = util_cut(c.why, strlen(c.why), sizeof(c.why));
                 return out->reason ? 0 : -ENOMEM;
         }
         out->has_limit = r.size > 0;

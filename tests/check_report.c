@@ -488,7 +488,7 @@ START_TEST(verify_json_doc)
         };
         static const char *const sum_keys[] = { "ok", "warning", "critical", "unknown", NULL };
         static const char *const mbx_keys[] = {
-                "address", "status", "entries", "problems", "certificates", NULL,
+                "address", "status", "entries", "problems", "certificates", "truncated", NULL,
         };
         static const char *const prob_keys[] = {
                 "code", "level", "usage", "days_left", "message", "certificate", NULL,
@@ -561,6 +561,30 @@ START_TEST(verify_json_doc)
         assert_strings(json_object_get(m, "certificates"), no_strings);
         assert_str(json_array_get(json_object_get(m, "problems"), 0), "code",
                    "DIRECTORY_UNREACHABLE");
+        json_decref(j);
+        free(out);
+        cycle_done(&c);
+}
+END_TEST
+
+/* report_verify_json() writes a mailbox at a time; the bytes must be
+ * jansson's own rendering of the whole document. */
+START_TEST(verify_json_streamed_as_whole)
+{
+        struct cycle_result c;
+        struct capture cap;
+        char *out, *whole;
+        json_t *j;
+
+        cycle_sample(&c);
+        ck_assert_int_eq(report_verify_json(cap_open(&cap), &c), 0);
+        out = cap_close(&cap);
+        j = parse_doc(out);
+        whole = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        ck_assert_ptr_nonnull(whole);
+        ck_assert_uint_eq(strlen(out), strlen(whole) + 1);
+        ck_assert_int_eq(strncmp(out, whole, strlen(whole)), 0);
+        free(whole);
         json_decref(j);
         free(out);
         cycle_done(&c);
@@ -1118,6 +1142,7 @@ int main(void)
         tcase_add_test(tc, cert_json_unparsable);
         tcase_add_test(tc, check_cert_json_doc);
         tcase_add_test(tc, verify_json_doc);
+        tcase_add_test(tc, verify_json_streamed_as_whole);
         tcase_add_test(tc, verify_json_empty);
         tcase_add_test(tc, json_hostile_strings);
         tcase_add_test(tc, json_escaped_dn_kept);
