@@ -38,7 +38,7 @@ endif
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .SECONDARY:
-.PHONY: all check check-plain check-san test deps demo bench fuzz install uninstall clean deb
+.PHONY: all check check-plain check-san test deps demo bench fuzz analyze soak install uninstall clean deb
 
 all: $(BUILD)/smimewatch
 
@@ -58,7 +58,23 @@ $(BUILD)/tests/check_%: tests/check_%.c $(TESTLIB_OBJ) $(BUILD)/libsmimewatch.a 
 	$(CC) $(ALL_CFLAGS) -Itests/lib $(shell pkg-config --cflags check) $(ALL_LDFLAGS) \
 	    -o $@ $< $(TESTLIB_OBJ) $(BUILD)/libsmimewatch.a $(PKG_LIBS) $(CHECK_LIBS)
 
-$(BUILD)/obj $(BUILD)/tests/lib:
+# check_fuzz replays the committed fuzz corpora through each target's
+# function, renamed from LLVMFuzzerTestOneInput to NAME_one.
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_OBJ  := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%.o,$(FUZZ_SRC))
+$(BUILD)/tests/fuzz/%.o: tests/fuzz/%.c tests/fuzz/fuzzfile.h $(wildcard include/*.h) | $(BUILD)/tests/fuzz
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -DLLVMFuzzerTestOneInput=$*_one -c -o $@ $<
+
+$(BUILD)/tests/fuzz/fuzz-targets.h: $(FUZZ_SRC) | $(BUILD)/tests/fuzz
+	for t in $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC)); do echo "FUZZ_TARGET($$t)"; done > $@
+
+$(BUILD)/tests/check_fuzz: tests/check_fuzz.c $(FUZZ_OBJ) $(BUILD)/tests/fuzz/fuzz-targets.h \
+                           $(TESTLIB_OBJ) $(BUILD)/libsmimewatch.a $(wildcard tests/lib/*.h)
+	$(CC) $(ALL_CFLAGS) -Itests/lib -I$(BUILD)/tests/fuzz $(shell pkg-config --cflags check) \
+	    $(ALL_LDFLAGS) -o $@ $< $(FUZZ_OBJ) $(TESTLIB_OBJ) $(BUILD)/libsmimewatch.a $(PKG_LIBS) \
+	    $(CHECK_LIBS)
+
+$(BUILD)/obj $(BUILD)/tests/lib $(BUILD)/tests/fuzz:
 	mkdir -p $@
 
 # tests/bench's data generator: built for the bench only, never by make check.
@@ -66,13 +82,15 @@ $(BUILD)/tests/benchgen: tests/benchgen.c $(BUILD)/tests/lib/certgen.o $(BUILD)/
 	$(CC) $(ALL_CFLAGS) -Itests/lib $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The tests find the binary, the sources and the data through these.
+# KILL9_ROUNDS: how often check_service's kill_nine kills the service
+# (default 20); the first pass of make check does the full 200, once.
 test: $(BUILD)/smimewatch $(TEST_BIN)
 	@SMIMEWATCH_BIN=$(abspath $(BUILD)/smimewatch) SMIMEWATCH_SRCDIR=$(CURDIR) \
-	    tests/run-tests $(TEST_BIN)
+	    SMIMEWATCH_KILL9_ROUNDS=$(KILL9_ROUNDS) tests/run-tests $(TEST_BIN)
 
 # Everything twice: an ordinary build, then one under ASan and UBSan.
 check: deps
-	$(MAKE) test
+	$(MAKE) test KILL9_ROUNDS=200
 	$(MAKE) BUILD=build-san SANFLAGS="$(SAN)" CFLAGS="-O1 -g" test
 
 check-plain: deps
@@ -93,22 +111,62 @@ demo: deps
 	$(MAKE) all
 	@SMIMEWATCH_BIN=$(abspath $(BUILD)/smimewatch) tests/demo
 
-# libFuzzer targets of the parsers of untrusted input (clang's runtime from
-# Debian's libclang-rt-14-dev): each runs FUZZ_SECONDS, corpus in build-fuzz/.
+# The service for SOAK_CHECKS checks (SIGUSR1 asks for each) against a
+# slapd whose entries change before every check, built with ASan, UBSan and
+# LeakSanitizer: exact journal entries per change, constant open files,
+# flat RSS (printed), no leak at exit. Minutes, so not part of make check.
+SOAK_CHECKS ?= 300
+soak: deps
+	$(MAKE) BUILD=build-san SANFLAGS="$(SAN)" CFLAGS="-O1 -g" build-san/smimewatch \
+	    build-san/tests/check_service
+	ASAN_OPTIONS=quarantine_size_mb=16 SMIMEWATCH_BIN=$(abspath build-san/smimewatch) \
+	    SMIMEWATCH_SRCDIR=$(CURDIR) CK_RUN_CASE=soak SMIMEWATCH_SOAK_CHECKS=$(SOAK_CHECKS) \
+	    tests/journald-ns build-san/tests/check_service
+
+# libFuzzer targets of the parsers of outside bytes (clang's runtime from
+# Debian's libclang-rt-14-dev), one tests/fuzz/fuzz_NAME.c each: each runs
+# FUZZ_SECONDS on its own corpus (build-fuzz/corpus-NAME, seeded from the
+# committed tests/fuzz/corpus/NAME) and prints how many inputs it ran. A
+# crash stops make with the input in build-fuzz/crash-NAME-*: add it to
+# tests/fuzz/corpus/NAME, where make check replays every file (check_fuzz).
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-fuzz:
+fuzz: deps
+	@.ci/deps fuzz
 	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g" \
 	    SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
 	    build-fuzz/libsmimewatch.a
 	for t in $(FUZZ_TARGETS); do \
-	    clang -std=c11 -D_GNU_SOURCE -Iinclude -O1 -g -fsanitize=fuzzer,address,undefined \
-	        -o build-fuzz/$$t tests/fuzz/$$t.c build-fuzz/libsmimewatch.a $(PKG_LIBS) -pthread && \
+	    clang -std=c11 -D_GNU_SOURCE -Iinclude -Itests/fuzz -O1 -g \
+	        -fsanitize=fuzzer,address,undefined -o build-fuzz/$$t tests/fuzz/$$t.c \
+	        build-fuzz/libsmimewatch.a $(PKG_LIBS) -pthread && \
 	    mkdir -p build-fuzz/corpus-$$t && \
-	    seeds=$$(if [ $$t = fuzz_decode ]; then echo tests/data/pkits/certs; fi) && \
-	    build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus-$$t \
-	        $$seeds || exit 1; \
+	    build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	        -artifact_prefix=build-fuzz/crash-$$t- build-fuzz/corpus-$$t tests/fuzz/corpus/$$t \
+	        > build-fuzz/$$t.log 2>&1; rc=$$?; \
+	    execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' build-fuzz/$$t.log); \
+	    echo "fuzz: $$t: $${execs:-?} executions in $(FUZZ_SECONDS) s"; \
+	    if [ $$rc != 0 ]; then tail -40 build-fuzz/$$t.log; exit 1; fi; \
 	done
+
+# Static analysis of src/: GCC's -fanalyzer and cppcheck, no findings
+# allowed (a finding that is wrong is suppressed where it is, with why).
+# One checker is off: GCC 12's leak tracking loses a pointer once it is
+# stored in a field of the caller's struct (strdup() into f->path, alerts,
+# slots) and reported all six such places in src/ as leaks; leaks are
+# found for real by LeakSanitizer in make check's second pass.
+ANALYZER := -fanalyzer -Wno-analyzer-malloc-leak -Werror
+analyze:
+	@.ci/deps analyze
+	@rm -rf build-analyze && mkdir -p build-analyze
+	@for f in $(SRC); do \
+	    echo "gcc -fanalyzer $$f"; \
+	    $(CC) $(ALL_CFLAGS) $(ANALYZER) -c -o build-analyze/$$(basename $$f .c).o $$f || exit 1; \
+	done
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+	    --inline-suppr --std=c11 -D_GNU_SOURCE -Iinclude --suppress=missingIncludeSystem \
+	    src/
+	@echo "analyze: gcc -fanalyzer and cppcheck found nothing in src/"
 
 install: $(BUILD)/smimewatch
 	install -D -m 0755 $(BUILD)/smimewatch $(DESTDIR)$(SBINDIR)/smimewatch
@@ -138,4 +196,4 @@ deb: deps
 	@ls $(DEB_DIR)/smimewatch_$(VERSION)_*.deb
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-analyze

@@ -30,6 +30,7 @@ struct dir_entry {
         struct dir_value *values;
         size_t n_values;
         size_t n_dropped;               /* values left out: over DIR_MAX_VALUES or DIR_MAX_VALUE_SIZE */
+        size_t n_too_large;             /* of those, over DIR_MAX_VALUE_SIZE */
 };
 
 struct dir_answer {

@@ -32,6 +32,7 @@ struct mbx_input {
         size_t n_entries;
         bool entries_truncated;         /* more entries matched than the directory returned */
         size_t n_dropped;               /* values the directory left out (over its limits) */
+        size_t n_too_large;             /* of those, over the size limit */
         struct mbx_blob *blobs;         /* directory values first, then local files */
         size_t n_blobs;
         unsigned require_usages;        /* USAGE_ bits */
@@ -45,6 +46,8 @@ struct mailbox_result {
         char **entries;                 /* DNs */
         size_t n_entries;
         bool entries_truncated;         /* more entries matched than the directory returned */
+        size_t values_dropped;          /* values left out at the directory limits */
+        size_t values_too_large;        /* of those, over the size limit */
         struct cert_result *certs;      /* directory values first, then local files */
         size_t n_certs;
         int best_encryption;            /* index into certs, or -1 */

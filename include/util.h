@@ -37,8 +37,10 @@ long util_days_until(time_t now, time_t t);
 int util_open_file(const char *path, int *ret_fd, struct stat *ret_st);
 
 /* Reads a whole regular file of at most max bytes (NUL-terminated as a
- * convenience), opened with util_open_file(). A larger file is refused
- * with -EFBIG without being read; other failures return -errno. */
+ * convenience), opened with util_open_file(), which never blocks on what
+ * is not a regular file (a FIFO: -EINVAL). A larger file is refused with
+ * -EFBIG without being read, one that changes size while it is read with
+ * -EBUSY; other failures return -errno. */
 int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *ret_len);
 /* The same on a file opened with util_open_file() (left open), for callers
  * that check what fstat() says first, so that what is read is what was
@@ -46,8 +48,8 @@ int util_read_file(const char *path, size_t max, unsigned char **ret, size_t *re
 int util_read_fd(int fd, size_t max, unsigned char **ret, size_t *ret_len);
 
 /* Why util_read_file() (with UTIL_MAX_FILE_SIZE) failed with r, for
- * messages: "larger than 10 MiB", "not a regular file", or strerror's
- * text. buf (64 bytes will do) may hold it; safe on any thread. */
+ * messages: "larger than 10 MiB", "not a regular file (a FIFO, device or
+ * socket)", "it changed while it was read", or strerror's text. buf (64 bytes will do) may hold it; safe on any thread. */
 const char *util_read_error(int r, char *buf, size_t size);
 
 /* ---- output edges -------------------------------------------------------
@@ -123,6 +125,10 @@ int util_connect_tcp(const char *host, int port, uint64_t timeout_usec, int *ret
  * path, and the directory synced. On failure path is untouched and the
  * temporary file removed. 0 or -errno. */
 int util_replace_file(const char *path, const void *data, size_t len, mode_t mode);
+/* Removes the temporary files that util_replace_file(path) calls cut off
+ * (kill -9, power loss) left behind: regular files "path.XXXXXX". Only
+ * for a path that this process alone replaces. */
+void util_replace_file_cleanup(const char *path);
 
 /* strdup that aborts on OOM is not used: callers handle NULL. */
 char *util_strdup0(const char *s); /* NULL stays NULL */

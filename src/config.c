@@ -1196,6 +1196,7 @@ static void load_mailbox_list(struct loader *l)
 {
         const char *file = l->c->service.mailbox_list;
         unsigned char *buf = NULL;
+        char ebuf[128];
         size_t len = 0;
         int r;
 
@@ -1204,7 +1205,8 @@ static void load_mailbox_list(struct loader *l)
         r = util_read_file(file, UTIL_MAX_FILE_SIZE, &buf, &len);
         if (r < 0) {
                 error_at(l, key_line(&l->seen[SEC_SERVICE], CFG_KEY_SERVICE_MAILBOX_LIST),
-                         "[service] mailbox_list: cannot read %s: %s", file, strerror(-r));
+                         "[service] mailbox_list: cannot read %s: %s", file,
+                         util_read_error(r, ebuf, sizeof(ebuf)));
                 return;
         }
         for_each_line(l, file, (const char *)buf, len, list_line);
@@ -1395,7 +1397,10 @@ int cfg_load(const char *path, enum cfg_need need, cfg_check *const *checks, str
         if (r >= 0)
                 r = config_dir(path, &l.dir);
         if (r < 0) {
-                if (asprintf(errors, "%s: cannot read: %s", path, strerror(-r)) < 0)
+                char ebuf[128];
+
+                if (asprintf(errors, "%s: cannot read: %s", path,
+                             util_read_error(r, ebuf, sizeof(ebuf))) < 0)
                         *errors = NULL;
                 goto out;
         }

@@ -336,6 +336,7 @@ int cycle_input(const struct cfg_mailbox *mb, unsigned require_usages,
         for (size_t i = 0; i < answer->n_entries; i++) {
                 n_values += answer->entries[i].n_values;
                 in->n_dropped += answer->entries[i].n_dropped;
+                in->n_too_large += answer->entries[i].n_too_large;
         }
         in->entries = calloc(answer->n_entries ? answer->n_entries : 1, sizeof(*in->entries));
         in->blobs = calloc(n_values ? n_values : 1, sizeof(*in->blobs));

@@ -297,7 +297,9 @@ static int load_key(const struct cfg_mailbox *mb, struct held_key *k, char *why)
         if (r >= 0)
                 r = read_key_file(mb->key, &data, &len, why);
         if (r >= 0)
-                r = memmem(data, len, "-----BEGIN ", 11)
+                /* data is set whenever read_key_file() succeeds; said here
+                 * for gcc -fanalyzer, which loses that through util_read_fd(). */
+                r = data && memmem(data, len, "-----BEGIN ", 11)
                         ? parse_pem(data, len, pass, mb->key, source, k, why)
                         : parse_p12(data, len, pass, mb->key, source, k, why);
         if (r < 0)

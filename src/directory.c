@@ -18,6 +18,15 @@
  *   error: the answer keeps the first ones and says truncated.
  * - Once connected, libldap is not allowed to open another connection on
  *   its own: a silent reconnect would skip StartTLS and the bind.
+ * - One hostile answer must not cost every mailbox its answer. When the
+ *   connection breaks during a lookup (an answer over DIR_MAX_PDU, the
+ *   server closing it, a search without an answer in time), the searches
+ *   that were still open are retried on a new connection (connect,
+ *   StartTLS and bind again, through dir_open()'s own steps), one at a
+ *   time: one that breaks the connection again on its own is the culprit
+ *   and fails alone with the reason. After DIR_MAX_RECONNECTS new
+ *   connections in one lookup the directory is broken, not an answer: the
+ *   lookup fails as a whole, and so does a reconnection that fails.
  */
 #include "directory.h"
 
@@ -55,11 +64,15 @@
  * before libldap buffers it. */
 #define DIR_MAX_PDU (16u * 1024u * 1024u)
 #define DIR_MAX_DIAG 300                /* bytes of a server message we quote */
+/* New connections one dir_lookup() may make after the connection broke;
+ * each costs at most a timeout or two, which bounds the lookup's time. */
+#define DIR_MAX_RECONNECTS 16
 
 static const char *const dir_attributes[] = { "userCertificate;binary", "userSMIMECertificate",
                                               NULL };
 
 struct dir {
+        const struct cfg_directory *cfg;        /* for reconnecting; outlives d */
         LDAP *ld;
         ldap_conncb conncb;             /* libldap keeps a pointer to it: lives as long as ld */
         bool sealed;                    /* connected and bound: no further connections */
@@ -548,6 +561,7 @@ static struct dir *dir_new(const struct cfg_directory *c)
 
         if (!d)
                 return NULL;
+        d->cfg = c;
         d->conncb = (ldap_conncb){ .lc_add = conn_add, .lc_del = conn_del, .lc_arg = d };
         d->timeout_usec = c->timeout_usec;
         d->scope = c->scope == CFG_SCOPE_BASE ? LDAP_SCOPE_BASE :
@@ -679,11 +693,31 @@ int dir_read_password(const struct cfg_directory *c, char **ret, char **err)
         return secret_read_file(c->password_file, ret, err);
 }
 
-int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason)
+/* Reads the password (when bind_dn is set), connects and binds d->ld to
+ * the first URI that works, and seals the handle. */
+static int connect_and_bind(struct dir *d, char **reason)
 {
         struct pipe_guard guard;
-        struct dir *d = NULL;
         char *password = NULL;
+        int r;
+
+        if (d->cfg->bind_dn) {
+                r = dir_read_password(d->cfg, &password, reason);
+                if (r < 0)
+                        return r;
+        }
+        pipe_block(&guard);
+        r = connect_any(d, d->cfg, password, reason);
+        pipe_restore(&guard);
+        secret_free(password);
+        if (r == 0)
+                d->sealed = true;
+        return r;
+}
+
+int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason)
+{
+        struct dir *d = NULL;
         int r;
 
         *reason = NULL;
@@ -694,27 +728,39 @@ int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason)
         d = dir_new(c);
         if (!d)
                 return -ENOMEM;
-        if (c->bind_dn) {
-                r = dir_read_password(c, &password, reason);
-                if (r < 0)
-                        goto out;
-        }
-        pipe_block(&guard);
-        r = connect_any(d, c, password, reason);
-        pipe_restore(&guard);
+        r = connect_and_bind(d, reason);
         if (r < 0)
                 goto out;
         free(*reason);
         *reason = NULL;
-        d->sealed = true;
         *ret = d;
         d = NULL;
 out:
-        secret_free(password);
         if (r == -ENOMEM && !*reason)
                 append(reason, "out of memory");
         dir_close(d);
         return r;
+}
+
+/* Drops the connection and makes a new one, as dir_open() did. On failure
+ * d keeps its old URI (for messages) and no connection. */
+static int reconnect(struct dir *d, char **why)
+{
+        char *old_uri = d->uri;
+        int r;
+
+        if (d->ld)
+                ldap_unbind_ext_s(d->ld, NULL, NULL);
+        d->ld = NULL;
+        d->sealed = false;
+        d->uri = NULL;
+        r = connect_and_bind(d, why);
+        if (r < 0) {
+                d->uri = old_uri;
+                return r;
+        }
+        free(old_uri);
+        return 0;
 }
 
 /* ---- lookups ------------------------------------------------------- */
@@ -724,16 +770,26 @@ struct slot {
         size_t index;                   /* into addresses and answers */
         uint64_t deadline;
         char *reference;                /* first continuation reference, cut */
+        bool alone;                     /* a suspect retried on its own */
 };
 
 struct lookup {
         struct dir *d;
         const char *const *addresses;
         struct dir_answer *answers;
+        size_t n;
+        size_t next;                    /* the next address never sent */
         struct slot slots[DIR_WINDOW];
         size_t n_active;
         size_t total;                   /* bytes of values and DNs kept so far */
         uint64_t last_activity;
+        /* Searches open when the connection broke, retried one at a time. */
+        size_t *suspects;
+        size_t n_suspects;
+        size_t next_suspect;
+        unsigned n_reconnects;
+        char *incident;                 /* why the connection broke */
+        int incident_error;             /* -EIO or -ETIMEDOUT */
         dir_answer_fn done;             /* told of each complete answer; may be NULL */
         void *done_arg;
 };
@@ -776,9 +832,26 @@ static void answer_fail(struct dir_answer *a, int error, const char *fmt, ...)
         va_end(ap);
 }
 
-/* Sends the search for addresses[i] into a free slot. Negative only for a
- * failure of the connection; a bad search fails its answer. */
-static int send_search(struct lookup *l, size_t i, char **reason)
+/* The connection broke: why, for recover(). Returns -EPIPE. */
+static int incident(struct lookup *l, int error, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static int incident(struct lookup *l, int error, const char *fmt, ...)
+{
+        va_list ap;
+
+        free(l->incident);
+        va_start(ap, fmt);
+        if (vasprintf(&l->incident, fmt, ap) < 0)
+                l->incident = NULL;
+        va_end(ap);
+        l->incident_error = error;
+        return -EPIPE;
+}
+
+/* Sends the search for addresses[i] into a free slot. A bad search fails
+ * its answer; -EPIPE when the connection broke (the search is queued
+ * again), -ENOMEM. */
+static int send_search(struct lookup *l, size_t i, bool alone)
 {
         struct dir *d = l->d;
         struct timeval limit = usec_to_tv(d->timeout_usec + USEC_PER_SEC - 1);
@@ -787,6 +860,12 @@ static int send_search(struct lookup *l, size_t i, char **reason)
         int rc, msgid;
 
         limit.tv_usec = 0;      /* the server counts whole seconds */
+        /* The callers keep fewer than DIR_WINDOW searches open. */
+        for (size_t k = 0; k < DIR_WINDOW && !s; k++)
+                if (l->slots[k].msgid < 0)
+                        s = &l->slots[k];
+        if (!s)
+                return -ENOBUFS;
         filter = make_filter(d->filter, l->addresses[i]);
         if (!filter) {
                 answer_fail(&l->answers[i], -EINVAL, "cannot build a search filter from '%s'",
@@ -797,19 +876,23 @@ static int send_search(struct lookup *l, size_t i, char **reason)
         rc = ldap_search_ext(d->ld, d->base, d->scope, filter, (char **)dir_attributes, 0, NULL,
                              NULL, &limit, DIR_MAX_ENTRIES, &msgid);
         free(filter);
-        if (rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_NO_MEMORY) {
-                append(reason, "%s: sending a search failed: %s", d->uri, ldap_err2string(rc));
-                return rc == LDAP_NO_MEMORY ? -ENOMEM : -EIO;
+        if (rc == LDAP_NO_MEMORY)
+                return -ENOMEM;
+        if (rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR) {
+                if (alone)
+                        l->next_suspect--;
+                else
+                        l->next--;
+                return incident(l, -EIO, "%s: sending a search failed: %s", d->uri,
+                                ldap_err2string(rc));
         }
         if (rc != LDAP_SUCCESS) {
                 answer_fail(&l->answers[i], -EIO, "search failed: %s", ldap_err2string(rc));
                 complete(l, i);
                 return 0;
         }
-        for (size_t k = 0; k < DIR_WINDOW && !s; k++)
-                if (l->slots[k].msgid < 0)
-                        s = &l->slots[k];
-        *s = (struct slot){ .msgid = msgid, .index = i, .deadline = now_usec() + d->timeout_usec };
+        *s = (struct slot){ .msgid = msgid, .index = i, .deadline = now_usec() + d->timeout_usec,
+                            .alone = alone };
         l->n_active++;
         return 0;
 }
@@ -849,6 +932,7 @@ static int add_value(struct lookup *l, struct dir_entry *e, const char *attribut
 
         if (e->n_values >= DIR_MAX_VALUES || v->bv_len > DIR_MAX_VALUE_SIZE) {
                 e->n_dropped++;
+                e->n_too_large += v->bv_len > DIR_MAX_VALUE_SIZE;
                 return 0;
         }
         if (l->total + v->bv_len > DIR_MAX_TOTAL)
@@ -975,23 +1059,9 @@ static void finish(struct lookup *l, struct slot *s, LDAPMessage *msg)
         release(l, s);
 }
 
-/* Searches that waited longer than the timeout are abandoned and failed. */
-static void expire(struct lookup *l, uint64_t now)
-{
-        for (size_t k = 0; k < DIR_WINDOW; k++) {
-                struct slot *s = &l->slots[k];
-
-                if (s->msgid < 0 || s->deadline > now)
-                        continue;
-                ldap_abandon_ext(l->d->ld, s->msgid, NULL, NULL);
-                answer_fail(&l->answers[s->index], -ETIMEDOUT, "no answer within %.1f s",
-                            (double)l->d->timeout_usec / (double)USEC_PER_SEC);
-                complete(l, s->index);
-                release(l, s);
-        }
-}
-
-/* Waits for one message and files it. Negative when the connection failed. */
+/* Waits for one message and files it. -EPIPE when the connection broke or
+ * a search got no answer in time (both are incidents for recover()), or
+ * -ENOMEM / -E2BIG with *reason. */
 static int receive(struct lookup *l, char **reason)
 {
         struct dir *d = l->d;
@@ -999,43 +1069,45 @@ static int receive(struct lookup *l, char **reason)
         LDAPMessage *msg = NULL;
         struct timeval tv;
         struct slot *s;
-        int type, r = 0;
+        int type, r = 0, e;
 
         for (size_t k = 0; k < DIR_WINDOW; k++)
                 if (l->slots[k].msgid >= 0 && l->slots[k].deadline < until)
                         until = l->slots[k].deadline;
-        if (until <= now) {
-                if (now >= l->last_activity + d->timeout_usec) {
-                        append(reason, "%s: no answer from the server within %.1f s", d->uri,
-                               (double)d->timeout_usec / (double)USEC_PER_SEC);
-                        return -ETIMEDOUT;
-                }
-                expire(l, now);
-                return 0;
-        }
+        /* A server that answers nothing in time, or dribbles an answer
+         * slower than that, holds up every search behind it. */
+        if (until <= now)
+                return incident(l, -ETIMEDOUT, "%s: no answer from the server within %.1f s",
+                                d->uri, (double)d->timeout_usec / (double)USEC_PER_SEC);
         tv = usec_to_tv(until - now);
+        errno = 0;
         type = ldap_result(d->ld, LDAP_RES_ANY, LDAP_MSG_ONE, &tv, &msg);
+        e = errno;
         if (type == 0)
                 return 0;       /* the next round sees what timed out */
         if (type < 0) {
                 int rc = LDAP_OTHER;
                 char *text;
 
+                /* liblber refuses a message over the limit with ERANGE. */
+                if (e == ERANGE)
+                        return incident(l, -EIO, "%s: an answer larger than %u MiB (the largest "
+                                        "accepted) ended the connection", d->uri,
+                                        DIR_MAX_PDU / 1024u / 1024u);
                 ldap_get_option(d->ld, LDAP_OPT_RESULT_CODE, &rc);
                 text = error_text(d->ld, rc);
-                append(reason, "%s: connection lost: %s", d->uri, text ? text : ldap_err2string(rc));
+                r = incident(l, -EIO, "%s: connection lost: %s", d->uri,
+                             text ? text : ldap_err2string(rc));
                 free(text);
-                return -EIO;
+                return r;
         }
         l->last_activity = now_usec();
         s = find_slot(l, ldap_msgid(msg));
         if (!s) {
                 /* Msgid 0 is an unsolicited notification: the server is
                  * about to drop the connection. Others are stale. */
-                if (ldap_msgid(msg) == 0) {
-                        append(reason, "%s: the server ended the connection", d->uri);
-                        r = -EIO;
-                }
+                if (ldap_msgid(msg) == 0)
+                        r = incident(l, -EIO, "%s: the server ended the connection", d->uri);
         } else if (type == LDAP_RES_SEARCH_ENTRY) {
                 r = add_entry(l, s, msg);
         } else if (type == LDAP_RES_SEARCH_REFERENCE) {
@@ -1050,6 +1122,50 @@ static int receive(struct lookup *l, char **reason)
         return r;
 }
 
+/* After an incident: a search that was on its own is the culprit and fails
+ * with the incident's reason; the others open become suspects; then a new
+ * connection. Negative (with *reason) when the directory itself is gone. */
+static int recover(struct lookup *l, char **reason)
+{
+        struct dir *d = l->d;
+        const char *what = l->incident ? l->incident : "the connection broke";
+        char *why = NULL;
+        int r;
+
+        for (size_t k = 0; k < DIR_WINDOW; k++) {
+                struct slot *s = &l->slots[k];
+
+                if (s->msgid < 0)
+                        continue;
+                if (s->alone) {
+                        answer_fail(&l->answers[s->index], l->incident_error,
+                                    "%s (also when searched alone on a new connection)", what);
+                        complete(l, s->index);
+                } else {
+                        /* What arrived of it is incomplete: asked again. */
+                        dir_answer_free(&l->answers[s->index]);
+                        l->suspects[l->n_suspects++] = s->index;
+                }
+                release(l, s);
+        }
+        if (++l->n_reconnects > DIR_MAX_RECONNECTS) {
+                append(reason, "%s; the connection broke %u times in one check: giving up", what,
+                       DIR_MAX_RECONNECTS);
+                return l->incident_error;
+        }
+        r = reconnect(d, &why);
+        if (r < 0) {
+                append(reason, "%s; connecting again failed: %s", what, why ? why : "unknown error");
+                free(why);
+                return r == -ENOMEM ? r : l->incident_error;
+        }
+        free(why);
+        free(l->incident);
+        l->incident = NULL;
+        l->last_activity = now_usec();
+        return 0;
+}
+
 int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
                struct dir_answer *answers, char **reason)
 {
@@ -1061,7 +1177,6 @@ int dir_lookup_each(struct dir *d, const char *const *addresses, size_t n,
 {
         struct pipe_guard guard;
         struct lookup *l;
-        size_t next = 0;
         int r = 0;
 
         *reason = NULL;
@@ -1072,16 +1187,30 @@ int dir_lookup_each(struct dir *d, const char *const *addresses, size_t n,
         l = calloc(1, sizeof(*l));
         if (!l)
                 return -ENOMEM;
-        *l = (struct lookup){ .d = d, .addresses = addresses, .answers = answers,
-                              .last_activity = now_usec(), .done = done, .done_arg = arg };
+        *l = (struct lookup){ .d = d, .addresses = addresses, .answers = answers, .n = n,
+                              .last_activity = now_usec(), .done = done, .done_arg = arg,
+                              .suspects = calloc(n ? n : 1, sizeof(size_t)) };
+        if (!l->suspects) {
+                free(l);
+                return -ENOMEM;
+        }
         for (size_t k = 0; k < DIR_WINDOW; k++)
                 l->slots[k].msgid = -1;
         pipe_block(&guard);
-        while (r == 0 && (next < n || l->n_active > 0)) {
-                while (r == 0 && next < n && l->n_active < DIR_WINDOW)
-                        r = send_search(l, next++, reason);
+        while (r == 0 && (l->next < n || l->next_suspect < l->n_suspects || l->n_active > 0)) {
+                if (l->next_suspect < l->n_suspects) {
+                        if (l->n_active == 0)
+                                r = send_search(l, l->suspects[l->next_suspect++], true);
+                } else {
+                        while (r == 0 && l->next < n && l->n_active < DIR_WINDOW) {
+                                l->next++;
+                                r = send_search(l, l->next - 1, false);
+                        }
+                }
                 if (r == 0 && l->n_active > 0)
                         r = receive(l, reason);
+                if (r == -EPIPE)
+                        r = recover(l, reason);
         }
         pipe_restore(&guard);
         for (size_t k = 0; k < DIR_WINDOW; k++)
@@ -1091,6 +1220,8 @@ int dir_lookup_each(struct dir *d, const char *const *addresses, size_t n,
                 d->broken = true;
         if (r == -ENOMEM && !*reason)
                 append(reason, "out of memory");
+        free(l->incident);
+        free(l->suspects);
         free(l);
         return r;
 }

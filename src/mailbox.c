@@ -10,6 +10,7 @@
 #include <string.h>
 #include <openssl/x509v3.h>
 
+#include "directory.h"
 #include "pki.h"
 #include "util.h"
 
@@ -209,9 +210,7 @@ static int missing_cause(const struct mailbox_result *r, unsigned usage)
         return -1;
 }
 
-/* dropped: values the directory module left out (over its size or count
- * limits), which a mailbox without certificates must not hide. */
-static int add_missing(struct mailbox_result *r, unsigned usage, size_t dropped)
+static int add_missing(struct mailbox_result *r, unsigned usage)
 {
         enum problem_code code = usage == USAGE_ENCRYPTION ? PROBLEM_ENCRYPTION_CERT_MISSING
                                                             : PROBLEM_SIGNATURE_CERT_MISSING;
@@ -236,12 +235,7 @@ static int add_missing(struct mailbox_result *r, unsigned usage, size_t dropped)
         }
         if (listed > MAX_REASONS)
                 snprintf(reasons + len, sizeof(reasons) - len, "; and %zu more", listed - MAX_REASONS);
-        if (dropped)
-                snprintf(none, sizeof(none), "no certificate was examined: %zu value%s over the "
-                         "directory limits (size or number of values) %s left out", dropped,
-                         dropped == 1 ? "" : "s", dropped == 1 ? "was" : "were");
-        else
-                snprintf(none, sizeof(none), "the directory entry has no certificate");
+        snprintf(none, sizeof(none), "the directory entry has no certificate");
         missing = problem_add(&r->problems, code, SW_CRITICAL, "no usable %s certificate: %s",
                               usage_name(usage),
                               listed ? reasons
@@ -250,6 +244,47 @@ static int add_missing(struct mailbox_result *r, unsigned usage, size_t dropped)
                 return -ENOMEM;
         missing->usage = usage;
         missing->cause = missing_cause(r, usage);
+        return 0;
+}
+
+/* The directory's answer was cut at its limits (directory.h). */
+static bool answer_cut(const struct mbx_input *in)
+{
+        return in->entries_truncated || in->n_dropped > 0;
+}
+
+/* What was cut, in words. */
+static void cut_text(const struct mbx_input *in, char *buf, size_t size)
+{
+        size_t n = in->n_dropped, big = in->n_too_large;
+
+        buf[0] = 0;
+        if (in->entries_truncated)
+                snprintf(buf, size, "only %zu of the matching entries were returned: size "
+                         "limit, at most %d are asked for%s", in->n_entries, DIR_MAX_ENTRIES,
+                         n ? "; " : "");
+        if (n)
+                snprintf(buf + strlen(buf), size - strlen(buf),
+                         "%zu value%s left out (%zu over %d per entry, %zu over %u KiB)", n,
+                         n == 1 ? "" : "s", n - big, DIR_MAX_VALUES, big,
+                         DIR_MAX_VALUE_SIZE / 1024u);
+}
+
+/* A verdict that what was left out could change: the mailbox is unknown
+ * for usage, not critical (the certificate may be among the rest). */
+static int add_cut(struct mailbox_result *r, const struct mbx_input *in, unsigned usage,
+                   const char *what)
+{
+        char cut[256];
+        struct problem *p;
+
+        cut_text(in, cut, sizeof(cut));
+        p = problem_add(&r->problems, PROBLEM_DIRECTORY_UNREACHABLE, SW_UNKNOWN,
+                        "the directory's answer was cut at its limits (%s): %s, and one may be "
+                        "among what was left out", cut, what);
+        if (!scoped(p, PROBLEM_SCOPE_USAGE))
+                return -ENOMEM;
+        p->usage = usage;
         return 0;
 }
 
@@ -267,6 +302,13 @@ static int add_expiring(struct mailbox_result *r, const struct mbx_input *in, un
                 level = SW_WARNING;
         else
                 return 0;
+        if (level == SW_CRITICAL && answer_cut(in)) {
+                char what[96];
+
+                snprintf(what, sizeof(what), "the best %s certificate read expires in %ld day%s",
+                         usage_name(usage), c->days_left, c->days_left == 1 ? "" : "s");
+                return add_cut(r, in, usage, what);
+        }
         p = problem_add(&r->problems, PROBLEM_CERT_EXPIRING, level,
                         "%s certificate expires in %ld day%s (%s)", usage_name(usage),
                         c->days_left, c->days_left == 1 ? "" : "s",
@@ -354,8 +396,14 @@ static int decide(struct mailbox_result *r, const struct mbx_input *in)
 
                 if (!(in->require_usages & usage))
                         continue;
-                rc = best < 0 ? add_missing(r, usage, in->n_dropped)
-                              : add_expiring(r, in, usage, best);
+                if (best >= 0)
+                        rc = add_expiring(r, in, usage, best);
+                else if (answer_cut(in))
+                        rc = add_cut(r, in, usage, usage == USAGE_ENCRYPTION
+                                     ? "no usable encryption certificate among what was read"
+                                     : "no usable signature certificate among what was read");
+                else
+                        rc = add_missing(r, usage);
                 if (rc < 0)
                         return rc;
         }
@@ -379,6 +427,8 @@ static int decide(struct mailbox_result *r, const struct mbx_input *in)
 static int copy_entries(struct mailbox_result *r, const struct mbx_input *in)
 {
         r->entries_truncated = in->entries_truncated;
+        r->values_dropped = in->n_dropped;
+        r->values_too_large = in->n_too_large;
         if (in->n_entries == 0)
                 return 0;
         r->entries = calloc(in->n_entries, sizeof(*r->entries));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cycle.h"
+#include "directory.h"
 #include "evaluate.h"
 #include "mailbox.h"
 #include "util.h"
@@ -268,6 +269,20 @@ static int mailbox_arrays(json_t *o, const struct mailbox_result *m)
         return e ? -1 : 0;
 }
 
+/* What the directory's answer lost at the limits, and which limits: null
+ * when it lost nothing. */
+static json_t *truncated_json(const struct mailbox_result *m)
+{
+        if (!m->entries_truncated && m->values_dropped == 0)
+                return json_null();
+        return json_pack("{s:b, s:i, s:I, s:I, s:i, s:i}", "entries", m->entries_truncated,
+                         "entry_limit", DIR_MAX_ENTRIES,
+                         "values_left_out", (json_int_t)m->values_dropped,
+                         "values_over_size", (json_int_t)m->values_too_large,
+                         "values_per_entry_limit", DIR_MAX_VALUES,
+                         "value_size_limit", (int)DIR_MAX_VALUE_SIZE);
+}
+
 static json_t *mailbox_json(const struct mailbox_result *m)
 {
         json_t *o = json_object();
@@ -277,7 +292,9 @@ static json_t *mailbox_json(const struct mailbox_result *m)
                 return NULL;
         e |= json_object_set_new(o, "address", jstr(m->address));
         e |= json_object_set_new(o, "status", json_string(sw_status_name(m->status)));
-        return built(o, e || mailbox_arrays(o, m) < 0);
+        e = e || mailbox_arrays(o, m) < 0;
+        e |= json_object_set_new(o, "truncated", truncated_json(m));
+        return built(o, e);
 }
 
 static json_t *summary_json(const struct cycle_result *c)

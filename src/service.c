@@ -3,6 +3,16 @@
  * sd-event; alerts through journal.c as state.c decides; SIGHUP reloads,
  * SIGTERM/SIGINT end it; sd_notify keeps systemd informed.
  *
+ * A check runs on a thread of its own, so that the event loop keeps
+ * feeding the watchdog and answering signals while the directory takes
+ * its time. The thread only reads the configuration and the PKI and fills
+ * its own cycle_result; everything else (the alert state, the journal
+ * entries, the schedule) stays on the loop's thread, which takes the
+ * result when the thread says it is done (an eventfd). So a reload that
+ * arrives during a check waits for its end, and SIGTERM during a check
+ * saves the state as it was before the check and ends the process within
+ * STOP_WAIT_USEC, leaving the unfinished check behind.
+ *
  * Where diagnostics go: to the journal (with priorities) when stderr is
  * the journal stream systemd set up (JOURNAL_STREAM names it), otherwise
  * to stderr, so that someone starting the service in a terminal sees why
@@ -11,11 +21,15 @@
 #include "service.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
@@ -35,6 +49,24 @@
 #include "util.h"
 
 #define BACKOFF_START_USEC (60 * USEC_PER_SEC)
+/* How long SIGTERM waits for a running check to end by itself (systemd's
+ * stop is expected to take well under 2 s). */
+#define STOP_WAIT_USEC (500 * 1000)
+
+/* The check running on its own thread; set up before it starts, read by
+ * the loop only after the thread signalled done. */
+struct check {
+        pthread_t thread;
+        bool running;
+        int done_fd;                    /* eventfd, written when the thread ends */
+        sd_event_source *done_source;
+        const struct cfg *cfg;
+        const struct pki *pki;
+        time_t started;
+        struct rev_opts ro;
+        int r;
+        struct cycle_result res;
+};
 
 struct service {
         sd_event *event;
@@ -49,6 +81,8 @@ struct service {
         uint64_t backoff_start_usec;
         uint64_t backoff_usec;          /* the last retry delay; 0 while the directory answers */
         char status[512];               /* the last STATUS=, restored after a failed reload */
+        struct check check;
+        bool reload_pending;            /* SIGHUP during a check */
         char *cache_dir;                /* revocation.h's cache */
         struct rev_outages rev_outages; /* failing revocation sources, announced once */
         /* The mailboxes of the last check that reached the directory
@@ -57,17 +91,6 @@ struct service {
         bool discovery_incomplete;      /* logged once when it starts and when it ends */
         bool smtp_unknown;              /* the same for the mail server's SIZE check */
 };
-
-/* One journal entry when a revocation source starts failing, one when it is back. */
-static void on_rev_source(const char *source, const char *why, bool covered, bool recovered,
-                          void *arg)
-{
-        (void)arg;
-        if (recovered)
-                journal_source_back(source);
-        else
-                journal_source_failing(source, why, covered);
-}
 
 /* What the counts are about: the last checked set, else the configuration. */
 static const struct cfg_mailbox *known_mailboxes(const struct service *s, size_t *n)
@@ -283,43 +306,96 @@ static int schedule(struct service *s, uint64_t delay_usec)
         return r;
 }
 
+/* One journal entry when a revocation source starts failing, one when it is back. */
+static void on_rev_source(const char *source, const char *why, bool covered, bool recovered,
+                          void *arg)
+{
+        (void)arg;
+        if (recovered)
+                journal_source_back(source);
+        else
+                journal_source_failing(source, why, covered);
+}
+
+static void *check_main(void *userdata)
+{
+        struct check *k = userdata;
+        uint64_t one = 1;
+
+        k->r = cycle_run_all(k->cfg, k->pki, k->started, &k->ro, &k->res);
+        (void)!write(k->done_fd, &one, sizeof(one));
+        return NULL;
+}
+
 static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
 {
         struct service *s = userdata;
-        struct cycle_result res = { 0 };
-        time_t now = time(NULL);
-        uint64_t next = s->cfg->service.interval_usec;
-        int r;
+        struct check *k = &s->check;
+        int e;
 
         (void)es;
         (void)usec;
-        struct rev_opts ro = { .cache_dir = s->cache_dir };
+        k->cfg = s->cfg;
+        k->pki = s->pki;
+        k->started = time(NULL);
+        k->ro = (struct rev_opts){ .cache_dir = s->cache_dir };
+        k->res = (struct cycle_result){ 0 };
+        k->r = 0;
+        e = pthread_create(&k->thread, NULL, check_main, k);
+        if (e != 0) {
+                log_error("cannot start the check: %s", strerror(e));
+                return sd_event_exit(s->event, EXIT_FAILURE);
+        }
+        k->running = true;
+        return 0;
+}
 
-        r = cycle_run_all(s->cfg, s->pki, now, &ro, &res);
-        if (r < 0) {
-                log_error("the check could not run: %s", strerror(-r));
+static int do_reload(struct service *s, uint64_t next_usec);
+
+/* The loop's half of a check: what the thread found becomes alerts,
+ * state and the next schedule. */
+static int on_check_done(sd_event_source *es, int fd, uint32_t revents, void *userdata)
+{
+        struct service *s = userdata;
+        struct check *k = &s->check;
+        uint64_t next = s->cfg->service.interval_usec, count;
+        time_t now;
+        int r;
+
+        (void)es;
+        (void)revents;
+        if (read(fd, &count, sizeof(count)) < 0 || !k->running)
+                return 0;
+        pthread_join(k->thread, NULL);
+        k->running = false;
+        if (k->r < 0) {
+                log_error("the check could not run: %s", strerror(-k->r));
         } else {
-                if (rev_outages_update(&s->rev_outages, res.revocation, on_rev_source, s) < 0)
+                if (rev_outages_update(&s->rev_outages, k->res.revocation, on_rev_source, s) < 0)
                         log_error("out of memory");
-                if (res.directory_failed)
+                if (k->res.directory_failed)
                         next = directory_down(s);
                 else
                         s->backoff_usec = 0;
-                if (state_follow(s->state, &res, s->cfg->service.realert_usec, on_alert, on_outage,
+                if (state_follow(s->state, &k->res, s->cfg->service.realert_usec, on_alert, on_outage,
                                  s) < 0)
                         log_error("out of memory while following the results of the check");
-                if (!res.directory_failed) {
-                        follow_discovery(s, &res);
-                        follow_smtp(s, &res.smtp);
-                        keep_set(s, &res);
+                if (!k->res.directory_failed) {
+                        follow_discovery(s, &k->res);
+                        follow_smtp(s, &k->res.smtp);
+                        keep_set(s, &k->res);
                 }
                 now = time(NULL);
                 save_state(s, now);
                 report(s, now, next);
-                s->metrics_error = metrics_update(s->cfg->service.metrics_file, &res,
+                s->metrics_error = metrics_update(s->cfg->service.metrics_file, &k->res,
                                                   s->metrics_error);
-                cycle_result_free(&res);
+                cycle_result_free(&k->res);
                 cycle_release_memory();
+        }
+        if (s->reload_pending) {
+                s->reload_pending = false;
+                return do_reload(s, next);
         }
         r = schedule(s, next);
         if (r < 0) {
@@ -329,22 +405,54 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
         return 0;
 }
 
+/* SIGTERM during a check: the check gets a moment to end by itself; if
+ * it does not, its thread is left running and the process ends here,
+ * without the exit handlers that would pull OpenSSL and libldap from under
+ * it. Either way its result is discarded: the state saved is the one from
+ * before the check. Returns only when the check is over. */
+static void stop_check(struct service *s)
+{
+        struct check *k = &s->check;
+        struct pollfd p = { .fd = k->done_fd, .events = POLLIN };
+        int n;
+
+        if (!k->running)
+                return;
+        do
+                n = poll(&p, 1, STOP_WAIT_USEC / 1000);
+        while (n < 0 && errno == EINTR);
+        if (n > 0) {
+                pthread_join(k->thread, NULL);
+                k->running = false;
+                if (k->r >= 0)
+                        cycle_result_free(&k->res);
+                log_info("the check in progress was discarded");
+                return;
+        }
+        log_info("the check in progress is abandoned");
+        save_state(s, time(NULL));
+        fflush(NULL);
+        _exit(EXIT_SUCCESS);
+}
+
 /* ---- signals ---------------------------------------------------------- */
 
-static int on_reload(sd_event_source *es, const struct signalfd_siginfo *si, void *userdata)
+/* next_usec: after a check that waited for this reload, when the next one
+ * is due if the new configuration is refused (nothing is scheduled yet);
+ * 0 otherwise. */
+static int do_reload(struct service *s, uint64_t next_usec)
 {
-        struct service *s = userdata;
         struct cfg *c = NULL;
         struct pki *p = NULL;
 
-        (void)es;
-        (void)si;
         sd_notify(false, "RELOADING=1\nSTATUS=reloading the configuration");
         log_info("reloading \"%s\"", s->config_path);
         if (load_config(s->config_path, &c, &p) < 0) {
                 log_error("\"%s\" is not valid; the previous configuration stays in force",
                           s->config_path);
                 sd_notifyf(false, "READY=1\nSTATUS=%s", s->status);
+                if (next_usec && schedule(s, next_usec) < 0)
+                        return sd_event_exit(s->event, EXIT_FAILURE);
                 return 0;
         }
         pki_free(s->pki);
@@ -365,6 +473,37 @@ static int on_reload(sd_event_source *es, const struct signalfd_siginfo *si, voi
         return 0;
 }
 
+/* SIGUSR1: check now (an operator who just fixed a certificate need not
+ * wait for the interval); during a check, nothing more happens. */
+static int on_check_now(sd_event_source *es, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct service *s = userdata;
+
+        (void)es;
+        (void)si;
+        if (s->check.running)
+                return 0;
+        log_info("checking now, as asked by SIGUSR1");
+        if (schedule(s, 0) < 0)
+                return sd_event_exit(s->event, EXIT_FAILURE);
+        return 0;
+}
+
+/* The running check uses the configuration: a reload waits for its end. */
+static int on_reload(sd_event_source *es, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct service *s = userdata;
+
+        (void)es;
+        (void)si;
+        if (s->check.running) {
+                log_info("reloading \"%s\" after the check in progress", s->config_path);
+                s->reload_pending = true;
+                return 0;
+        }
+        return do_reload(s, 0);
+}
+
 static int on_stop(sd_event_source *es, const struct signalfd_siginfo *si, void *userdata)
 {
         struct service *s = userdata;
@@ -372,6 +511,7 @@ static int on_stop(sd_event_source *es, const struct signalfd_siginfo *si, void 
         (void)es;
         sd_notify(false, "STOPPING=1\nSTATUS=stopping");
         log_info("stopping on %s", sigabbrev_np((int)si->ssi_signo));
+        stop_check(s);
         return sd_event_exit(s->event, 0);
 }
 
@@ -381,7 +521,12 @@ static struct state *open_state(const char *path)
 {
         struct state *st = NULL;
         char *err = NULL, *keep = NULL;
-        int r = state_load(path, &st, &err);
+        int r;
+
+        /* What a save cut off by kill -9 left (the state file itself is
+         * replaced atomically and stays whole). */
+        util_replace_file_cleanup(path);
+        r = state_load(path, &st, &err);
 
         if (r == -EBADMSG) {
                 /* Kept for a look, never in the way: the next save replaces it. */
@@ -425,6 +570,7 @@ static int setup_events(struct service *s)
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGUSR1);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return -errno;
         r = sd_event_default(&s->event);
@@ -434,17 +580,35 @@ static int setup_events(struct service *s)
                 r = sd_event_add_signal(s->event, NULL, SIGINT, on_stop, s);
         if (r >= 0)
                 r = sd_event_add_signal(s->event, NULL, SIGHUP, on_reload, s);
+        if (r >= 0)
+                r = sd_event_add_signal(s->event, NULL, SIGUSR1, on_check_now, s);
         /* WATCHDOG=1 at half of WatchdogSec, when systemd asks for it. */
         if (r >= 0)
                 r = sd_event_set_watchdog(s->event, true);
         /* The first check right away. */
         if (r >= 0)
                 r = sd_event_add_time(s->event, &s->timer, CLOCK_MONOTONIC, 0, 0, on_timer, s);
+        if (r >= 0) {
+                s->check.done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+                r = s->check.done_fd < 0 ? -errno : 0;
+        }
+        if (r >= 0)
+                r = sd_event_add_io(s->event, &s->check.done_source, s->check.done_fd, EPOLLIN,
+                                    on_check_done, s);
         return r < 0 ? r : 0;
 }
 
 static void service_free(struct service *s)
 {
+        /* The loop has ended: a check still running ends before its inputs go. */
+        if (s->check.running) {
+                pthread_join(s->check.thread, NULL);
+                if (s->check.r >= 0)
+                        cycle_result_free(&s->check.res);
+        }
+        sd_event_source_unref(s->check.done_source);
+        if (s->check.done_fd >= 0)
+                close(s->check.done_fd);
         sd_event_source_unref(s->timer);
         sd_event_unref(s->event);
         state_free(s->state);
@@ -458,7 +622,8 @@ static void service_free(struct service *s)
 
 int service_run(const char *config_path)
 {
-        struct service s = { .config_path = config_path, .backoff_start_usec = backoff_start() };
+        struct service s = { .config_path = config_path, .backoff_start_usec = backoff_start(),
+                             .check.done_fd = -1 };
         int r, status = EXIT_FAILURE;
 
         log_to_journal(stderr_is_journal());
@@ -470,7 +635,7 @@ int service_run(const char *config_path)
         s.cache_dir = rev_cache_dir();
         if (s.cache_dir)
                 (void)mkdir(s.cache_dir, 0700);
-        if (!s.state_path || !s.cache_dir || !(s.state = open_state(s.state_path))) {
+        if (!s.state_path || !(s.state = open_state(s.state_path))) {
                 log_error("out of memory");
                 goto out;
         }

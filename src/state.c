@@ -433,7 +433,9 @@ static struct slot *index_get(struct index *x, const char *address, bool create)
 
         if ((sl && sl->address) || !create)
                 return sl && sl->address ? sl : NULL;
-        if (2 * (x->used + 1) > x->size) {
+        /* !sl: an empty table, which the growth below makes (said for
+         * gcc -fanalyzer, which does not see that size 0 always grows). */
+        if (!sl || 2 * (x->used + 1) > x->size) {
                 if (index_grow(x) < 0)
                         return NULL;
                 sl = index_probe(x->slots, x->size, hash, address);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -165,7 +166,9 @@ int util_open_file(const char *path, int *ret_fd, struct stat *ret_st)
         struct stat st;
         int fd, r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: opening a FIFO would wait for a writer; what it is
+         * is known only once it is open, and only regular files are read. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
         if (fstat(fd, &st) < 0)
@@ -228,7 +231,7 @@ int util_read_fd(int fd, size_t max, unsigned char **ret, size_t *ret_len)
 
                         n = read(fd, &extra, 1);
                         if (n > 0) {
-                                r = -EFBIG;
+                                r = -EBUSY;     /* it grew meanwhile */
                                 goto out;
                         }
                 } else {
@@ -243,6 +246,10 @@ int util_read_fd(int fd, size_t max, unsigned char **ret, size_t *ret_len)
                 if (n == 0)
                         break;
                 len += (size_t)n;
+        }
+        if (len != (size_t)st.st_size) {
+                r = -EBUSY;     /* it shrank meanwhile */
+                goto out;
         }
         buf[len] = 0;
         *ret = buf;
@@ -264,7 +271,9 @@ const char *util_read_error(int r, char *buf, size_t size)
                 return buf;
         }
         if (r == -EINVAL)
-                return "not a regular file";
+                return "not a regular file (a FIFO, device or socket)";
+        if (r == -EBUSY)
+                return "it changed while it was read";
         return strerror_r(-r, buf, size);
 }
 
@@ -635,4 +644,25 @@ int util_replace_file(const char *path, const void *data, size_t len, mode_t mod
 out:
         free(tmp);
         return r;
+}
+
+void util_replace_file_cleanup(const char *path)
+{
+        char *pattern = NULL;
+        glob_t g = { 0 };
+
+        /* mkostemp()'s six characters; glob metacharacters in path are
+         * not expected in a state or metrics path, and would only make the
+         * pattern match less. */
+        if (asprintf(&pattern, "%s.??????", path) < 0)
+                return;
+        if (glob(pattern, GLOB_NOSORT, NULL, &g) == 0)
+                for (size_t i = 0; i < g.gl_pathc; i++) {
+                        struct stat st;
+
+                        if (lstat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode))
+                                unlink(g.gl_pathv[i]);
+                }
+        globfree(&g);
+        free(pattern);
 }

@@ -840,6 +840,103 @@ START_TEST(unreadable_files)
 }
 END_TEST
 
+/* Every file smimewatch reads, as every kind of bad file: the
+ * configuration, a mailbox_list and a certificate for --check-cert. Each
+ * ends at once with the documented status and says which file and why;
+ * none blocks (a FIFO used to hang --check-config and --check-cert). A
+ * file root cannot read is read as nobody; a /proc file stands for one
+ * that changes while it is read (its size says 0, then it has bytes). */
+START_TEST(bad_files)
+{
+        static const struct {
+                const char *name;       /* in tmp/bad, or an absolute path */
+                const char *why;        /* in the message */
+                int config, list, cert; /* exit of each role; cert 2: unparsable */
+                const char *list_why;   /* as a mailbox_list, when not why */
+        } kinds[] = {
+                { "empty", "section [pki] is missing", 78, 0, 2, NULL },
+                { "binary", "NUL byte in line", 78, 78, 2, "malformed address" },
+                { "dir", "Is a directory", 78, 78, 3, NULL },
+                { "fifo", "not a regular file (a FIFO", 78, 78, 3, NULL },
+                { "loop", "Too many levels of symbolic links", 78, 78, 3, NULL },
+                { "unreadable", "Permission denied", 78, 78, 3, NULL },
+                { "big", "larger than 10 MiB", 78, 78, 3, NULL },
+                { "/proc/self/status", "it changed while it was read", 78, 78, 3, NULL },
+        };
+        const char *bin = getenv("SMIMEWATCH_BIN");
+        char *dir = tl_path(tmp, "bad"), *list_conf = tl_path(tmp, "bad-list.conf");
+
+        ck_assert_int_eq(tl_sh("set -e; D='%s'; mkdir -p $D; chmod 755 '%s' $D; : > $D/empty; "
+                               "printf 'a\\0b\\n\\377\\376\\n' > $D/binary; mkdir $D/dir; "
+                               "mkfifo $D/fifo; ln -s loop2 $D/loop; ln -s loop $D/loop2; "
+                               "echo secret > $D/unreadable; chmod 600 $D/unreadable; "
+                               "truncate -s 11M $D/big", dir, tmp), 0);
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+                char *f = kinds[i].name[0] == '/' ? strdup(kinds[i].name)
+                                                  : tl_path(dir, kinds[i].name);
+                bool as_nobody = strcmp(kinds[i].name, "unreadable") == 0;
+                const char *roles[3][8] = {
+                        { bin, "--check-config", "-c", f, NULL },
+                        { bin, "--check-config", "-c", list_conf, NULL },
+                        { bin, "--check-cert", f, "-c", conf, NULL },
+                };
+                const int want[3] = { kinds[i].config, kinds[i].list, kinds[i].cert };
+
+                free(tl_write(tmp, "bad-list.conf", "[service]\nmailbox_list = %s\n\n[pki]\n"
+                              "trust_anchors = %s/anchors.pem\n\n[directory]\n"
+                              "uri = ldap://127.0.0.1:1\nbase = o=Test\n", f, pki));
+                ck_assert_int_eq(chmod(list_conf, 0644), 0);
+                for (int k = 0; k < 3; k++) {
+                        const char *argv[12] = { "setpriv", "--reuid=65534", "--regid=65534",
+                                                 "--clear-groups" };
+                        size_t n = 4;
+                        struct tl_run r;
+
+                        for (size_t j = 0; roles[k][j]; j++)
+                                argv[n++] = roles[k][j];
+                        argv[n] = NULL;
+                        if (!as_nobody)
+                                memmove(argv, argv + 4, (n - 3) * sizeof(*argv));
+                        tl_run_argv(&r, argv, NULL, 10);
+                        ck_assert_msg(r.status == want[k], "%s as %s: exit %d, want %d\n%s%s",
+                                      kinds[i].name, k == 0 ? "configuration" : k == 1 ?
+                                      "mailbox_list" : "certificate", r.status, want[k], r.out,
+                                      r.err);
+                        if (want[k] == 78 || want[k] == 3)
+                                ck_assert_msg(strstr(r.err, f) &&
+                                              strstr(r.err, k == 1 && kinds[i].list_why ?
+                                                     kinds[i].list_why : kinds[i].why),
+                                              "%s: %s", kinds[i].name, r.err);
+                        if (k == 1 && want[k] == 78 && !kinds[i].list_why)
+                                ck_assert_msg(strstr(r.err, "bad-list.conf:2: [service] "
+                                                     "mailbox_list"), "%s", r.err);
+                        tl_run_free(&r);
+                }
+                free(f);
+        }
+        /* The bind password file as a FIFO (its open used to block too). */
+        {
+                char *fifo = tl_path(dir, "fifo"), *c;
+                const char *argv[] = { bin, "--check-config", "-c", NULL, NULL };
+                struct tl_run r;
+
+                c = tl_write(tmp, "bad-pw.conf", "[pki]\ntrust_anchors = %s/anchors.pem\n\n"
+                             "[directory]\nuri = ldaps://127.0.0.1:1\nbase = o=Test\n"
+                             "bind_dn = cn=reader,o=Test\npassword_file = %s\n", pki, fifo);
+                argv[3] = c;
+                tl_run_argv(&r, argv, NULL, 10);
+                ck_assert_msg(r.status == 78 && strstr(r.err, "bad-pw.conf:8:") &&
+                              strstr(r.err, "not a regular file"), "exit %d: %s", r.status, r.err);
+                tl_run_free(&r);
+                free(c);
+                free(fifo);
+        }
+        tl_rm_rf(dir);
+        free(dir);
+        free(list_conf);
+}
+END_TEST
+
 /* The report cannot be written: the check did not reach anyone. */
 START_TEST(write_error)
 {
@@ -1230,6 +1327,7 @@ int main(void)
         tcase_add_test(tc, text_report);
         tcase_add_test(tc, text_report_unparsable);
         tcase_add_test(tc, colour_on_a_terminal);
+        tcase_add_test(tc, bad_files);
         suite_add_tcase(s, tc);
         return tl_run_suite(s);
 }

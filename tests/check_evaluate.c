@@ -971,7 +971,7 @@ START_TEST(read_file_limits)
         pki_file_free(&f);
         ck_assert_int_eq(pki_read_file("/dev/null", &f), 0);
         ck_assert_int_eq(f.error, -EINVAL);
-        ck_assert_str_eq(f.why, "not a regular file");
+        ck_assert_str_eq(f.why, "not a regular file (a FIFO, device or socket)");
         pki_file_free(&f);
         unlink(big);
         unlink(exact);

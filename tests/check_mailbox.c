@@ -548,6 +548,54 @@ static void hostile_dn_is_escaped(void)
         mailbox_result_free(&r);
 }
 
+/* An answer cut at the directory limits: never critical for a certificate
+ * the rest may hold; a verdict the rest cannot spoil stays. */
+START_TEST(cut_answer_never_critical)
+{
+        struct cfg_mailbox mb = { .address = (char *)ADDR, .warn_days = 30, .critical_days = 7 };
+        struct mailbox_result r;
+        const struct problem *p;
+        struct dir_answer a;
+
+        /* Expiring in 3 days, but 3 values were left out: unknown. */
+        make_answer(&a, SPEC1("cn=Post,o=Test,c=DE", "verysoon"), 1);
+        a.entries[0].n_dropped = 3;
+        a.entries[0].n_too_large = 1;
+        evaluate(cfg, &mb, &a, NULL, &r);
+        dir_answer_free(&a);
+        ck_assert_int_eq(r.status, SW_UNKNOWN);
+        ck_assert_ptr_null(find(&r, PROBLEM_CERT_EXPIRING, USAGE_ENCRYPTION));
+        p = find(&r, PROBLEM_DIRECTORY_UNREACHABLE, USAGE_ENCRYPTION);
+        ck_assert_ptr_nonnull(p);
+        ck_assert_msg(strstr(p->message, "3 values left out (2 over 32 per entry, 1 over 64 KiB)") &&
+                      strstr(p->message, "expires in"), "%s", p->message);
+        ck_assert_uint_eq(r.values_dropped, 3);
+        ck_assert_uint_eq(r.values_too_large, 1);
+        mailbox_result_free(&r);
+
+        /* No certificate among the entries read, more entries matched: unknown. */
+        make_answer(&a, SPEC1("cn=Post,o=Test,c=DE", "!garbage"), 1);
+        a.truncated = true;
+        evaluate(cfg, &mb, &a, NULL, &r);
+        dir_answer_free(&a);
+        ck_assert_int_eq(r.status, SW_UNKNOWN);
+        ck_assert_ptr_null(find(&r, PROBLEM_ENCRYPTION_CERT_MISSING, USAGE_ENCRYPTION));
+        ck_assert_ptr_nonnull(find(&r, PROBLEM_DIRECTORY_UNREACHABLE, USAGE_ENCRYPTION));
+        ck_assert_ptr_nonnull(find(&r, PROBLEM_DIRECTORY_UNREACHABLE, USAGE_SIGNATURE));
+        mailbox_result_free(&r);
+
+        /* Usable certificates for both usages: what was left out cannot
+         * make it worse than ready. */
+        make_answer(&a, SPEC1("cn=Post,o=Test,c=DE", "enc", "sig"), 1);
+        a.entries[0].n_dropped = 40;
+        evaluate(cfg, &mb, &a, NULL, &r);
+        dir_answer_free(&a);
+        ck_assert_int_eq(r.status, SW_OK);
+        assert_only(&r, 0);
+        mailbox_result_free(&r);
+}
+END_TEST
+
 START_TEST(hostile_dn)
 {
         hostile_dn_is_escaped();
@@ -577,6 +625,7 @@ int main(void)
         tcase_add_test(tc, warnings_of_the_best);
         tcase_add_test(tc, directory_failures);
         tcase_add_test(tc, hostile_dn);
+        tcase_add_test(tc, cut_answer_never_critical);
         suite_add_tcase(s, tc);
         return tl_run_suite(s);
 }

@@ -509,7 +509,7 @@ START_TEST(verify_json_doc)
         };
         static const char *const sum_keys[] = { "ok", "warning", "critical", "unknown", NULL };
         static const char *const mbx_keys[] = {
-                "address", "status", "entries", "problems", "certificates", NULL,
+                "address", "status", "entries", "problems", "certificates", "truncated", NULL,
         };
         static const char *const prob_keys[] = {
                 "code", "level", "usage", "days_left", "message", "certificate", NULL,

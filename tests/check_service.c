@@ -25,7 +25,9 @@
 
 #include "httptest.h"
 #include "journalread.h"
+#include "ldaptest.h"
 #include "msgid.h"
+#include "state.h"
 #include "testlib.h"
 #include "util.h"
 
@@ -812,6 +814,235 @@ START_TEST(unit_file)
 }
 END_TEST
 
+/* A check that hangs (the directory accepts the connection and never
+ * answers the bind, for up to 30 s): the watchdog is fed meanwhile, and
+ * SIGTERM ends the service within 2 s, with the state saved and the
+ * unfinished check discarded. */
+START_TEST(stop_mid_check)
+{
+        struct world w;
+        struct state *st = NULL;
+        char *path, *err = NULL;
+        size_t from = 0;
+        long long t0, took;
+        int port, fd, status;
+        pid_t pid;
+
+        world_init(&w);
+        fd = tl_hung_listener(&port);
+        free(w.url);
+        ck_assert_int_ge(asprintf(&w.url, "ldap://127.0.0.1:%d", port), 0);
+        write_conf(&w, "ok", "");
+        ck_assert_int_eq(tl_sh("sed -i 's/^timeout = 2s$/timeout = 30s/' '%s'", w.conf), 0);
+        pid = service_start(&w, START_PLAIN);
+        ck_notify(&w, "READY=1", &from, 10000);
+        for (int i = 0; i < 4; i++)
+                ck_notify(&w, "WATCHDOG=1", &from, 1500);
+        t0 = now_ms();
+        ck_assert_int_eq(kill(pid, SIGTERM), 0);
+        status = service_wait(pid, 10000);
+        took = now_ms() - t0;
+        fprintf(stderr, "SIGTERM mid-check: exit %d after %lld ms\n", status, took);
+        ck_assert_msg(status == 0, "exit %d; stderr:\n%s", status, read_text(w.err));
+        ck_assert_msg(took < 2000, "SIGTERM took %lld ms", took);
+        path = tl_path(w.state, "state.json");
+        ck_assert_msg(state_load(path, &st, &err) == 0, "%s: %s", path, err ? err : "");
+        state_free(st);
+        /* The check never finished: no summary, no alert. */
+        ck_assert_uint_eq(count(pid, MSGID_CYCLE_SUMMARY, NULL), 0);
+        close(fd);
+        free(path);
+        world_free(&w);
+}
+END_TEST
+
+/* Entries of process pid whose MESSAGE is exactly msg. */
+static size_t count_message(pid_t pid, const char *msg)
+{
+        char p[32], *m = NULL;
+        const char *matches[] = { "SYSLOG_IDENTIFIER=smimewatch", p, NULL, NULL };
+        json_t *l;
+        size_t n;
+
+        snprintf(p, sizeof(p), "_PID=%d", (int)pid);
+        ck_assert_int_ge(asprintf(&m, "MESSAGE=%s", msg), 0);
+        matches[2] = m;
+        l = jr_wait(matches, 0, 0);
+        n = json_array_size(l);
+        json_decref(l);
+        free(m);
+        return n;
+}
+
+/* The state directory on a tiny tmpfs that fills up, then read-only: one
+ * journal entry why, checks and alerts go on, the last state file stays
+ * as it was, and saving resumes when the disk can be written again. */
+START_TEST(full_and_read_only_disk)
+{
+        struct world w;
+        char *path, *before, *after, full[512], ro[512], again[512];
+        size_t n = 1, from = 0;
+        json_t *e;
+        pid_t pid;
+
+        world_init(&w);
+        ck_assert_int_eq(tl_sh("mount -t tmpfs -o size=64k,mode=0700 tmpfs '%s'", w.state), 0);
+        path = tl_path(w.state, "state.json");
+        snprintf(full, sizeof(full), "cannot save the alert state to \"%s\": No space left on device",
+                 path);
+        snprintf(ro, sizeof(ro), "cannot save the alert state to \"%s\": Read-only file system",
+                 path);
+        snprintf(again, sizeof(again), "alert state saved to \"%s\" again", path);
+        write_conf(&w, "ok exp nf", "realert = 1h");
+        pid = service_start(&w, START_JOURNAL_STREAM);
+        json_decref(summary(pid, n));
+        before = read_text(path);
+
+        /* Full: nf@ appears meanwhile, and its recovery is still told. */
+        tl_sh("dd if=/dev/zero of='%s/fill' bs=4k 2>/dev/null", w.state);
+        add_nf(&w);
+        for (int i = 0; i < 2; i++) {
+                ck_assert_int_eq(kill(pid, SIGHUP), 0);
+                json_decref(summary(pid, ++n));
+        }
+        ck_assert_uint_eq(count(pid, MSGID_RECOVERED, "SMIMEWATCH_MAILBOX=nf@test.example"), 1);
+        ck_assert_uint_eq(count_message(pid, full), 1);
+        after = read_text(path);
+        ck_assert_str_eq(after, before);
+        free(after);
+        ck_assert_int_eq(tl_sh("test $(ls -A '%s' | wc -l) = 2", w.state), 0);
+
+        /* Space again: saved, and said so. */
+        ck_assert_int_eq(tl_sh("rm '%s/fill'", w.state), 0);
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        json_decref(summary(pid, ++n));
+        ck_assert_uint_eq(count_message(pid, again), 1);
+        after = read_text(path);
+        ck_assert_str_ne(after, before);
+        ck_assert_ptr_null(strstr(after, "MAILBOX_NOT_FOUND"));
+        free(before);
+        before = after;
+
+        /* Read-only: the same, once. */
+        ck_assert_int_eq(tl_sh("mount -o remount,ro '%s'", w.state), 0);
+        for (int i = 0; i < 2; i++) {
+                ck_assert_int_eq(kill(pid, SIGHUP), 0);
+                json_decref(summary(pid, ++n));
+        }
+        ck_assert_uint_eq(count_message(pid, ro), 1);
+        after = read_text(path);
+        ck_assert_str_eq(after, before);
+        free(after);
+        ck_assert_int_eq(tl_sh("mount -o remount,rw '%s'", w.state), 0);
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        e = summary(pid, ++n);
+        json_decref(e);
+        ck_assert_uint_eq(count_message(pid, again), 2);
+        service_stop(&w, pid, &from);
+        tl_sh("umount '%s'", w.state);
+        free(before);
+        free(path);
+        world_free(&w);
+}
+END_TEST
+
+/* Entries with msgid about address from the processes pids[i] for which
+ * want[i] (all with want NULL), of n. */
+static size_t count_of_pids(const pid_t *pids, const bool *want, size_t n, const char *msgid,
+                            const char *address)
+{
+        char m[64], a[128];
+        const char *matches[] = { "SYSLOG_IDENTIFIER=smimewatch", m, a, NULL };
+        json_t *l, *e;
+        size_t total = 0, i;
+
+        snprintf(m, sizeof(m), "MESSAGE_ID=%s", msgid);
+        snprintf(a, sizeof(a), "SMIMEWATCH_MAILBOX=%s", address);
+        l = jr_wait(matches, 0, 0);
+        json_array_foreach(l, i, e) {
+                const char *pid = jr_field(e, "_PID");
+
+                for (size_t k = 0; pid && k < n; k++)
+                        if (atoi(pid) == (int)pids[k]) {
+                                total += !want || want[k];
+                                break;
+                        }
+        }
+        json_decref(l);
+        return total;
+}
+
+static struct world w_kill;
+
+/* SIGKILL at random moments of start, check and state write, and a
+ * restart each time: the state always loads, temporary files do not pile
+ * up, and each problem is alerted (not lost) and, once saved as alerted,
+ * not again within realert. SMIMEWATCH_KILL9_ROUNDS rounds (make check's
+ * first pass: 200; otherwise 20, as under the sanitizers). */
+START_TEST(kill_nine)
+{
+        const char *e = getenv("SMIMEWATCH_KILL9_ROUNDS");
+        size_t rounds = e && atoi(e) > 0 ? (size_t)atoi(e) : 20, from = 0, dups, exp_n, nf_n;
+        pid_t *pids = calloc(rounds + 1, sizeof(*pids));
+        bool *saved = calloc(rounds + 1, sizeof(*saved));      /* alerted before it started */
+        char *path, *corrupt, *err = NULL;
+        long long t0 = now_ms();
+        unsigned seed = (unsigned)time(NULL);
+
+        ck_assert(pids && saved);
+        world_init(&w_kill);
+        fprintf(stderr, "kill -9: %zu rounds, seed %u\n", rounds, seed);
+        srand(seed);
+        write_conf(&w_kill, "ok exp nf", "realert = 1h");
+        path = tl_path(w_kill.state, "state.json");
+        corrupt = tl_path(w_kill.state, "state.json.corrupt");
+        for (size_t i = 0; i <= rounds; i++) {
+                struct state *st = NULL;
+
+                /* As kills in the middle of a save leave them: the start clears them. */
+                if (i == rounds)
+                        ck_assert_int_eq(tl_sh("cd '%s' && touch state.json.Ab12Cd state.json.xY9876 "
+                                               "state.json.000000", w_kill.state), 0);
+                saved[i] = tl_sh("grep -q CERT_EXPIRING '%s' 2>/dev/null", path) == 0;
+                pids[i] = service_start(&w_kill, START_PLAIN);
+                if (i == rounds)
+                        break;  /* the last one runs to its end */
+                usleep((useconds_t)(rand() % 250) * 1000);
+                ck_assert_int_eq(kill(pids[i], SIGKILL), 0);
+                ck_assert_int_eq(service_wait(pids[i], 10000), 128 + SIGKILL);
+                ck_assert_msg(access(corrupt, F_OK) != 0, "round %zu: state.json.corrupt", i);
+                if (access(path, F_OK) == 0) {
+                        ck_assert_msg(state_load(path, &st, &err) == 0, "round %zu: %s", i,
+                                      err ? err : "");
+                        state_free(st);
+                }
+                /* at most the one the last kill cut off */
+                ck_assert_msg(tl_sh("test $(ls -A '%s' | grep -c '^state.json.') -le 1",
+                                    w_kill.state) == 0, "round %zu: temporary files pile up", i);
+        }
+        json_decref(summary(pids[rounds], 1));
+        service_stop(&w_kill, pids[rounds], &from);
+        ck_assert_msg(tl_sh("test $(ls -A '%s' | grep -c '^state.json.') = 0", w_kill.state) == 0,
+                      "temporary files left after a clean run");
+        exp_n = count_of_pids(pids, NULL, rounds + 1, MSGID_CERT_EXPIRING, "exp@test.example");
+        nf_n = count_of_pids(pids, NULL, rounds + 1, MSGID_MAILBOX_NOT_FOUND, "nf@test.example");
+        dups = count_of_pids(pids, saved, rounds + 1, MSGID_CERT_EXPIRING, "exp@test.example");
+        fprintf(stderr, "kill -9: %zu rounds in %lld ms; CERT_EXPIRING logged %zu times, "
+                "MAILBOX_NOT_FOUND %zu times; %zu after it was saved as alerted\n", rounds,
+                now_ms() - t0, exp_n, nf_n, dups);
+        /* Never lost. Logged twice only if a kill fell into the milliseconds
+         * between the journal entry and the state save (README). */
+        ck_assert_uint_ge(exp_n, 1);
+        ck_assert_uint_ge(nf_n, 1);
+        ck_assert_msg(dups == 0, "%zu alerts repeated within realert after a restart", dups);
+        free(path);
+        free(corrupt);
+        free(pids);
+        free(saved);
+        world_free(&w_kill);
+}
+END_TEST
+
 /* ---- [service] metrics_file ------------------------------------------- */
 
 /* Waits until the file at path exists and contains (or, with present
@@ -1126,6 +1357,182 @@ START_TEST(revocation_current_by_itself)
 }
 END_TEST
 
+/* SIGUSR1 checks now, not after the interval (10 s here). */
+START_TEST(check_now)
+{
+        struct world w;
+        size_t from = 0;
+        long long t0;
+        pid_t pid;
+
+        world_init(&w);
+        write_conf(&w, "ok", "");
+        pid = service_start(&w, START_PLAIN);
+        json_decref(summary(pid, 1));
+        t0 = now_ms();
+        ck_assert_int_eq(kill(pid, SIGUSR1), 0);
+        json_decref(summary(pid, 2));
+        ck_assert_msg(now_ms() - t0 < 5000, "the second check came after %lld ms", now_ms() - t0);
+        service_stop(&w, pid, &from);
+        world_free(&w);
+}
+END_TEST
+
+/* ---- soak (make soak, not make check) ----------------------------------- */
+
+static long proc_value(pid_t pid, const char *key)
+{
+        char path[64], line[256];
+        long v = -1;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, key, strlen(key)) == 0)
+                        v = atol(line + strlen(key));
+        fclose(f);
+        return v;
+}
+
+static int fd_count(pid_t pid)
+{
+        char cmd[96];
+        FILE *p;
+        int n = -1;
+
+        snprintf(cmd, sizeof(cmd), "ls /proc/%d/fd | wc -l", (int)pid);
+        p = popen(cmd, "r");
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_eq(fscanf(p, "%d", &n), 1);
+        pclose(p);
+        return n;
+}
+
+/* The changes nf@ goes through, round and round, and the journal entries
+ * about it each one must bring: exactly these, no more. */
+enum { E_NOT_FOUND, E_EXPIRING, E_MISSING, E_RECOVERED, E_KINDS };
+static const char *const soak_msgids[E_KINDS] = {
+        MSGID_MAILBOX_NOT_FOUND, MSGID_CERT_EXPIRING, MSGID_ENCRYPTION_CERT_MISSING,
+        MSGID_RECOVERED,
+};
+static const unsigned soak_brings[][E_KINDS] = {
+        { 0, 0, 0, 1 },         /* an entry with a good certificate: not-found recovers */
+        { 0, 1, 0, 0 },         /* replaced by one expiring in 20 days */
+        { 0, 0, 1, 1 },         /* removed: missing, and the expiry recovers */
+        { 1, 0, 0, 1 },         /* the entry deleted: not found, and missing recovers */
+};
+
+static void soak_change(FILE *f, size_t c, const char *dn, const char *b64, const char *b64soon)
+{
+        fprintf(f, "dn: %s\n", dn);
+        switch (c) {
+        case 0:
+                fprintf(f, "objectClass: inetOrgPerson\nuid: nf\ncn: nf\nsn: nf\n"
+                        "mail: nf@test.example\nuserCertificate;binary:: %s\n", b64);
+                break;
+        case 1:
+                fprintf(f, "changetype: modify\nreplace: userCertificate;binary\n"
+                        "userCertificate;binary:: %s\n", b64soon);
+                break;
+        case 2:
+                fprintf(f, "changetype: modify\ndelete: userCertificate;binary\n");
+                break;
+        default:
+                fprintf(f, "changetype: delete\n");
+        }
+}
+
+/* SMIMEWATCH_SOAK_CHECKS checks (SIGUSR1: check now) of a service whose
+ * directory changes before each; meant for the sanitizer build, where
+ * LeakSanitizer ends the service with an error at exit on any leak (and
+ * make soak keeps ASan's quarantine of freed memory small, so that RSS
+ * says what the program keeps). */
+START_TEST(soak)
+{
+        const char *e = getenv("SMIMEWATCH_SOAK_CHECKS");
+        size_t checks = e && atoi(e) > 0 ? (size_t)atoi(e) : 300, from = 0;
+        unsigned want[E_KINDS] = { 1, 0, 0, 0 };        /* the first check: not found */
+        const char *dn = "uid=nf,ou=people," SUFFIX;
+        char *b64 = NULL, *b64soon = NULL, *ldif = NULL;
+        long rss_warm = 0, rss = 0, rss_max = 0;
+        int fds_warm = -1, fds;
+        long long t0 = now_ms();
+        struct world w;
+        pid_t pid;
+
+        world_init(&w);
+        issue(&w, "nfsoon", "nf@test.example", "--to 20");
+        b64 = cert_b64(&w, "nf", NULL);
+        b64soon = cert_b64(&w, "nfsoon", NULL);
+        ldif = tl_path(w.dir, "change.ldif");
+        write_conf(&w, "ok exp nf", "realert = 24h");
+        pid = service_start(&w, START_PLAIN);
+        for (size_t n = 1; n <= checks; n++) {
+                char p[32], m[64];
+                const char *matches[] = { "SYSLOG_IDENTIFIER=smimewatch", p,
+                                          "SMIMEWATCH_MAILBOX=nf@test.example", NULL };
+                unsigned total = 0, got[E_KINDS] = { 0 };
+                json_t *l, *x;
+                size_t i;
+
+                if (n > 1) {
+                        size_t c = (n - 2) % (sizeof(soak_brings) / sizeof(soak_brings[0]));
+                        FILE *f = fopen(ldif, "w");
+
+                        ck_assert_ptr_nonnull(f);
+                        soak_change(f, c, dn, b64, b64soon);
+                        ck_assert_int_eq(fclose(f), 0);
+                        ck_assert_int_eq(tl_sh("'%s' add '%s' '%s'", script("slapd-ctl"), w.ldap,
+                                               ldif), 0);
+                        for (int k = 0; k < E_KINDS; k++)
+                                want[k] += soak_brings[c][k];
+                        ck_assert_int_eq(kill(pid, SIGUSR1), 0);
+                }
+                json_decref(summary(pid, n));
+                for (int k = 0; k < E_KINDS; k++)
+                        total += want[k];
+                snprintf(p, sizeof(p), "_PID=%d", (int)pid);
+                l = jr_wait(matches, total, 5000);
+                json_array_foreach(l, i, x) {
+                        for (int k = 0; k < E_KINDS; k++) {
+                                snprintf(m, sizeof(m), "%s", soak_msgids[k]);
+                                if (jr_field(x, "MESSAGE_ID") && !strcmp(jr_field(x, "MESSAGE_ID"), m))
+                                        got[k]++;
+                        }
+                }
+                json_decref(l);
+                for (int k = 0; k < E_KINDS; k++)
+                        ck_assert_msg(got[k] == want[k], "check %zu: %u entries of kind %d, want %u",
+                                      n, got[k], k, want[k]);
+                fds = fd_count(pid);
+                rss = proc_value(pid, "VmRSS:");
+                if (rss > rss_max)
+                        rss_max = rss;
+                if (n == 20)
+                        fds_warm = fds;
+                /* ASan's quarantine (limited by make soak) fills first. */
+                if (n == 50 || (checks < 50 && n == checks))
+                        rss_warm = rss;
+                if (n > 20)
+                        ck_assert_msg(fds == fds_warm, "check %zu: %d open files, %d at check 20",
+                                      n, fds, fds_warm);
+        }
+        fprintf(stderr, "soak: %zu checks in %lld ms; open files %d (from check 20 on); "
+                "RSS %ld kB at check 50, %ld kB at the end, %ld kB at most\n", checks,
+                now_ms() - t0, fds_warm, rss_warm, rss, rss_max);
+        /* Flat: less than 10 %% (and 2 MB) of growth over the remaining checks. */
+        ck_assert_msg(rss <= rss_warm + rss_warm / 10 + 2048, "RSS grew from %ld to %ld kB",
+                      rss_warm, rss);
+        service_stop(&w, pid, &from);       /* exit 0: LeakSanitizer found nothing */
+        free(b64);
+        free(b64soon);
+        free(ldif);
+        world_free(&w);
+}
+END_TEST
+
 static Suite *service_suite(void)
 {
         Suite *s = suite_create("service");
@@ -1139,9 +1546,21 @@ static Suite *service_suite(void)
         tcase_add_test(t, directory_outage);
         tcase_add_test(t, restart_keeps_alert_state);
         tcase_add_test(t, revocation_current_by_itself);
+        tcase_add_test(t, stop_mid_check);
+        tcase_add_test(t, full_and_read_only_disk);
+        tcase_add_test(t, kill_nine);
+        tcase_add_test(t, check_now);
         tcase_add_test(t, metrics_file);
         tcase_add_test(t, metrics_file_unwritable);
         suite_add_tcase(s, t);
+        /* Only where asked for (make soak): it takes minutes. */
+        if (getenv("SMIMEWATCH_SOAK_CHECKS")) {
+                TCase *k = tcase_create("soak");
+
+                tcase_set_timeout(k, 3600);
+                tcase_add_test(k, soak);
+                suite_add_tcase(s, k);
+        }
         return s;
 }
 

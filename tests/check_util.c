@@ -126,7 +126,9 @@ START_TEST(files)
         ck_assert_str_eq((char *)data, "abc");
         free(data);
         ck_assert_str_eq(util_read_error(-EFBIG, buf, sizeof(buf)), "larger than 10 MiB");
-        ck_assert_str_eq(util_read_error(-EINVAL, buf, sizeof(buf)), "not a regular file");
+        ck_assert_str_eq(util_read_error(-EINVAL, buf, sizeof(buf)),
+                         "not a regular file (a FIFO, device or socket)");
+        ck_assert_str_eq(util_read_error(-EBUSY, buf, sizeof(buf)), "it changed while it was read");
         ck_assert_str_eq(util_read_error(-EISDIR, buf, sizeof(buf)), "Is a directory");
 
         unsetenv("CREDENTIALS_DIRECTORY");

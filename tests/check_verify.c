@@ -17,6 +17,7 @@
 
 #include <openssl/evp.h>
 
+#include "ldaprogue.h"
 #include "ldaptest.h"
 #include "testlib.h"
 #include "util.h"
@@ -56,6 +57,7 @@ static void make_pki(void)
                   "i ok-enc --email ok$E --usage enc --to 400\n"
                   "i ok-sig --email ok$E --usage sig --to 300\n"
                   "i both --email both$E --to 800\n"
+                  "i many --email many$E --to 800\n"
                   "i p7-enc --email p7$E --usage enc --to 800\n"
                   "i p7-sig --email p7$E --usage sig --to 800\n"
                   "i local-enc --email local$E --usage enc --to 800\n"
@@ -327,12 +329,13 @@ static const struct expect expected[] = {
           { "ENCRYPTION_CERT_MISSING:critical:encryption",
             "SIGNATURE_CERT_MISSING:critical:signature" } },
         { "notfound@" DOM, NULL, "critical", 0, { "MAILBOX_NOT_FOUND:critical" } },
-        { "crowd@" DOM, NULL, "critical", 8,
-          { "MAILBOX_AMBIGUOUS:warning", "ENCRYPTION_CERT_MISSING:critical:encryption",
-            "SIGNATURE_CERT_MISSING:critical:signature" } },
-        { "big@" DOM, NULL, "critical", 1,
-          { "ENCRYPTION_CERT_MISSING:critical:encryption",
-            "SIGNATURE_CERT_MISSING:critical:signature" } },
+        /* Cut at the limits: what was left out may hold the certificates. */
+        { "crowd@" DOM, NULL, "unknown", 8,
+          { "MAILBOX_AMBIGUOUS:warning", "DIRECTORY_UNREACHABLE:unknown:encryption",
+            "DIRECTORY_UNREACHABLE:unknown:signature" } },
+        { "big@" DOM, NULL, "unknown", 1,
+          { "DIRECTORY_UNREACHABLE:unknown:encryption",
+            "DIRECTORY_UNREACHABLE:unknown:signature" } },
         { "mueller@" DOM, NULL, "critical", 1,
           { "ENCRYPTION_CERT_MISSING:critical:encryption",
             "SIGNATURE_CERT_MISSING:critical:signature" } },
@@ -1116,10 +1119,18 @@ START_TEST(limits_and_escaped_dn)
         ck_assert_uint_eq(json_array_size(array(m, "entries")), 8);
         msg = str(problem(m, "MAILBOX_AMBIGUOUS", NULL), "message");
         ck_assert_msg(strncmp(msg, "more than 8 directory entries", 29) == 0, "%s", msg);
+        ck_assert(json_is_true(json_object_get(json_object_get(m, "truncated"), "entries")));
+        ck_assert_int_eq(integer(json_object_get(m, "truncated"), "entry_limit"), 8);
+        msg = str(problem(m, "DIRECTORY_UNREACHABLE", "encryption"), "message");
+        ck_assert_msg(strstr(msg, "only 8 of the matching entries were returned"), "%s", msg);
         m = mailbox(doc, "big@" DOM);
         ck_assert_uint_eq(json_array_size(array(m, "certificates")), 0);
-        msg = str(problem(m, "ENCRYPTION_CERT_MISSING", NULL), "message");
-        ck_assert_msg(strstr(msg, "1 value") && strstr(msg, "left out"), "%s", msg);
+        msg = str(problem(m, "DIRECTORY_UNREACHABLE", "encryption"), "message");
+        ck_assert_msg(strstr(msg, "1 value left out (0 over 32 per entry, 1 over 64 KiB)"),
+                      "%s", msg);
+        ck_assert_int_eq(integer(json_object_get(m, "truncated"), "values_left_out"), 1);
+        ck_assert_int_eq(integer(json_object_get(m, "truncated"), "values_over_size"), 1);
+        ck_assert_int_eq(integer(json_object_get(m, "truncated"), "value_size_limit"), 65536);
         m = mailbox(doc, "mueller@" DOM);
         dn = json_string_value(json_array_get(array(m, "entries"), 0));
         ck_assert_msg(dn && (strcmp(dn, "cn=Mueller\\2C Hans," MAILDN) == 0 ||
@@ -1436,10 +1447,11 @@ START_TEST(text_report)
                 }
         }
         ck_assert(strstr(r.out, "\nDetails\n"));
-        snprintf(line, sizeof(line), "%zu mailboxes: %ld ok, %ld warning, %ld critical, 0 unknown; "
+        snprintf(line, sizeof(line), "%zu mailboxes: %ld ok, %ld warning, %ld critical, %ld unknown; "
                  "checked ", N_EXPECTED, integer(json_object_get(doc, "summary"), "ok"),
                  integer(json_object_get(doc, "summary"), "warning"),
-                 integer(json_object_get(doc, "summary"), "critical"));
+                 integer(json_object_get(doc, "summary"), "critical"),
+                 integer(json_object_get(doc, "summary"), "unknown"));
         ck_assert_msg(strstr(r.out, line), "no '%s' in %s", line, r.out);
         tl_run_free(&r);
         json_decref(doc);
@@ -1529,7 +1541,9 @@ START_TEST(prometheus_format)
         ck_assert_ptr_nonnull(strstr(r.out, "# TYPE smimewatch_mailbox_status gauge\n"));
         ck_assert_ptr_nonnull(strstr(r.out, "# HELP smimewatch_mailbox_status "));
         ck_series(r.out, "smimewatch_directory_up", "1");
-        ck_series(r.out, "smimewatch_last_cycle_success", "1");
+        /* crowd@ and big@ are unknown (their answers were cut): no verdict on every mailbox */
+        ck_series(r.out, "smimewatch_last_cycle_success",
+                  integer(sum, "unknown") ? "0" : "1");
         ck_assert_int_eq(util_parse_time(str(doc, "checked_at"), &checked), 0);
         ck_assert(atoll(series(r.out, "smimewatch_last_cycle_start_timestamp_seconds")) >=
                   (long long)checked - 5);
@@ -1689,7 +1703,8 @@ START_TEST(plugin_critical)
                  "verysoon@" DOM " (CERT_EXPIRING 2 d), ", counts[2], N_EXPECTED);
         plugin(&r, 2, head, counts, conf, NULL);
         /* five named, then how many more */
-        ck_assert_msg(strstr(r.out, " and 4 more | "), "%s", r.out);
+        snprintf(head, sizeof(head), " and %u more | ", counts[2] - 5);
+        ck_assert_msg(strstr(r.out, head), "%s", r.out);
         ck_assert_msg(strstr(r.out, " min_days_left=2;@~:30;@~:7\n"), "%s", r.out);
         json_array_foreach(array(doc, "mailboxes"), i, m) {
                 char want[128];
@@ -2043,12 +2058,117 @@ START_TEST(stopped_server)
 }
 END_TEST
 
+/* ---- a misbehaving directory (tests/lib/ldaprogue) ---- */
+
+struct hostile {
+        const char *address;
+        enum tl_rogue_act act;
+        const char *cert;               /* pki/NAME.der as its value, or NULL */
+        const char *status;             /* what --verify must say */
+        const char *reason;             /* in its DIRECTORY_UNREACHABLE message, or NULL */
+};
+
+/* Each case on its own mailbox, the well-behaved ones among them: the
+ * huge answer comes first, so every search after it was open when the
+ * connection broke and has to be asked again. */
+static const struct hostile hostile[] = {
+        { "both@" DOM, TL_ROGUE_ENTRY, "both", "ok", NULL },
+        { "huge@" DOM, TL_ROGUE_HUGE, NULL, "unknown", "larger than 16 MiB" },
+        { "twice@" DOM, TL_ROGUE_ENTRY, "twice-a", "ok", NULL },
+        { "closemid@" DOM, TL_ROGUE_CLOSE_MID, "both", "unknown", "connection lost" },
+        { "slow@" DOM, TL_ROGUE_SLOW, "both", "unknown", "no answer from the server within 2.0 s" },
+        { "timelimit@" DOM, TL_ROGUE_TIMELIMIT, NULL, "unknown", "Time limit exceeded" },
+        { "referral@" DOM, TL_ROGUE_REFERRAL, NULL, "unknown", "elsewhere.example" },
+        { "continuation@" DOM, TL_ROGUE_CONTINUATION, NULL, "unknown", "elsewhere.example" },
+        { "p7@" DOM, TL_ROGUE_ENTRY, "both", NULL, NULL },      /* address mismatch: critical */
+        /* Cut at the limits: unknown, never critical. */
+        { "many@" DOM, TL_ROGUE_MANY_VALUES, "many", "unknown", "969 values left out (969 over 32" },
+        { "flood@" DOM, TL_ROGUE_FLOOD, "both", "unknown", "only 8 of the matching entries were returned" },
+        { "sizelimit@" DOM, TL_ROGUE_SIZELIMIT, NULL, "unknown", "only 1 of the matching entries were returned" },
+        { "ok@" DOM, TL_ROGUE_NONE, NULL, "critical", NULL },   /* MAILBOX_NOT_FOUND */
+};
+
+#define N_HOSTILE (sizeof(hostile) / sizeof(hostile[0]))
+
+START_TEST(hostile_directory)
+{
+        struct tl_rogue_rule rules[N_HOSTILE];
+        unsigned char *der[N_HOSTILE] = { NULL };
+        struct tl_rogue rogue;
+        char *sections = NULL, *conf, name[64];
+        size_t len = 0;
+        FILE *f = open_memstream(&sections, &len);
+        double t0, took;
+        json_t *doc;
+
+        build_once();
+        ck_assert_ptr_nonnull(f);
+        for (size_t i = 0; i < N_HOSTILE; i++) {
+                rules[i] = (struct tl_rogue_rule){ hostile[i].address, hostile[i].act, NULL, 0 };
+                if (hostile[i].cert) {
+                        snprintf(name, sizeof(name), "%s.der", hostile[i].cert);
+                        der[i] = pki_file(name, &rules[i].len);
+                        rules[i].value = der[i];
+                }
+                fprintf(f, "[mailbox %s]\n", hostile[i].address);
+        }
+        ck_assert_int_eq(fclose(f), 0);
+        tl_rogue_start(&rogue, rules, N_HOSTILE);
+        conf = tl_write(tmp, "hostile.conf",
+                        "[pki]\ntrust_anchors = %s/anchors.pem\nintermediates = %s/intermediates.pem\n"
+                        "crls = %s/crls\n\n[directory]\nuri = %s\nbase = o=Rogue\ntimeout = 2s\n\n%s",
+                        pki, pki, pki, rogue.url, sections);
+        t0 = now_s();
+        doc = verify(2, conf, NULL);
+        took = now_s() - t0;
+        fprintf(stderr, "hostile directory: %.1f s\n", took);
+        /* The huge answer at once, the slow one its timeout, the rest quick. */
+        ck_assert_msg(took < 10, "took %.1f s", took);
+        for (size_t i = 0; i < N_HOSTILE; i++) {
+                json_t *m = mailbox(doc, hostile[i].address);
+
+                if (hostile[i].status)
+                        status_is(m, hostile[i].status);
+                if (hostile[i].reason && json_is_null(json_object_get(m, "truncated"))) {
+                        const char *msg;
+
+                        problems_are(m, "DIRECTORY_UNREACHABLE:unknown", NULL);
+                        msg = str(problem(m, "DIRECTORY_UNREACHABLE", NULL), "message");
+                        fprintf(stderr, "  %s: %s\n", hostile[i].address, msg);
+                        ck_assert_msg(strstr(msg, hostile[i].reason), "%s: %s",
+                                      hostile[i].address, msg);
+                } else if (hostile[i].reason) {
+                        const char *msg;
+
+                        ck_assert_msg(!has_code(m, "ENCRYPTION_CERT_MISSING") &&
+                                      !has_code(m, "SIGNATURE_CERT_MISSING"), "%s",
+                                      hostile[i].address);
+                        msg = str(problem(m, "DIRECTORY_UNREACHABLE", "encryption"), "message");
+                        fprintf(stderr, "  %s: %s\n", hostile[i].address, msg);
+                        ck_assert_msg(strstr(msg, hostile[i].reason), "%s: %s",
+                                      hostile[i].address, msg);
+                } else {
+                        ck_assert_msg(!has_code(m, "DIRECTORY_UNREACHABLE"), "%s unreachable",
+                                      hostile[i].address);
+                }
+        }
+        problems_are(mailbox(doc, "ok@" DOM), "MAILBOX_NOT_FOUND:critical", NULL);
+        json_decref(doc);
+        tl_rogue_stop(&rogue);
+        for (size_t i = 0; i < N_HOSTILE; i++)
+                free(der[i]);
+        free(sections);
+        free(conf);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("verify");
         TCase *verdicts = tcase_create("verdicts");
         TCase *tls_case = tcase_create("tls");
         TCase *outages = tcase_create("outage");
+        TCase *rogue = tcase_create("hostile directory");
         SRunner *sr;
         int failed;
 
@@ -2095,6 +2215,10 @@ int main(void)
         tcase_add_test(outages, first_dead_second_alive);
         tcase_add_test(outages, stopped_server);
         suite_add_tcase(s, outages);
+
+        tcase_set_timeout(rogue, 60);
+        tcase_add_test(rogue, hostile_directory);
+        suite_add_tcase(s, rogue);
 
         sr = srunner_create(s);
         srunner_run_all(sr, CK_NORMAL);

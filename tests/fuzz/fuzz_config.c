@@ -7,22 +7,17 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fuzzfile.h"
 #include "load.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        char path[] = "/tmp/smimewatch-fuzz-config.XXXXXX";
+        char *path = fuzz_file("config", data, size);
         struct cfg *c = NULL;
         char *errors = NULL;
-        int fd = mkstemp(path);
 
-        if (fd < 0)
-                abort();
-        if (write(fd, data, size) != (ssize_t)size)
-                abort();
-        close(fd);
         if (load_settings(path, CFG_NEED_DIRECTORY, &c, &errors) == 0)
                 cfg_free(c);
         free(errors);
