@@ -15,6 +15,12 @@ enum cfg_scope { CFG_SCOPE_BASE, CFG_SCOPE_ONE, CFG_SCOPE_SUB };
 
 enum cfg_pki_path { CFG_PKI_TRUST_ANCHORS, CFG_PKI_INTERMEDIATES, CFG_PKI_CRLS, CFG_PKI_PATH_KEYS };
 
+/* [pki] revocation: how revocation is checked (0 is off, so that the
+ * value still reads as "checking at all"). */
+enum cfg_revocation { CFG_REV_OFF, CFG_REV_CRL, CFG_REV_OCSP, CFG_REV_OCSP_THEN_CRL };
+/* [pki] revocation_sources: where CRLs come from. */
+enum cfg_rev_source { CFG_SRC_FILES, CFG_SRC_CRL_DP, CFG_SRC_CRL_DIRECTORY, CFG_SRC_COUNT };
+
 /* Longest line of the file, without its line end (comments included). */
 #define CFG_MAX_LINE 65536
 
@@ -46,6 +52,10 @@ enum cfg_pki_path { CFG_PKI_TRUST_ANCHORS, CFG_PKI_INTERMEDIATES, CFG_PKI_CRLS, 
         X(PKI_INTERMEDIATES, PKI, "intermediates", file_or_dir, intermediates, 0, 0, false) \
         X(PKI_CRLS, PKI, "crls", crls, crls, 0, 0, false)                               \
         X(PKI_REVOCATION, PKI, "revocation", revocation, revocation, 0, 0, false)       \
+        X(PKI_REVOCATION_SOURCES, PKI, "revocation_sources", sources, sources, 0, 0, false) \
+        X(PKI_HTTP_PROXY, PKI, "http_proxy", http_proxy, http_proxy, 0, 0, false)       \
+        X(PKI_FETCH_TIMEOUT, PKI, "fetch_timeout", duration, fetch_timeout_usec, 1, 300, false) \
+        X(PKI_CRL_REFRESH, PKI, "crl_refresh", duration, crl_refresh_usec, 10, 30 * 86400, false) \
         X(PKI_REQUIRE_POLICY, PKI, "require_policy", policies, require_policy, 0, 0, false) \
         X(PKI_MIN_RSA_BITS, PKI, "min_rsa_bits", unsigned, min_rsa_bits, 2048, 16384, false) \
         X(PKI_MIN_EC_BITS, PKI, "min_ec_bits", unsigned, min_ec_bits, 224, 571, false)  \
@@ -93,7 +103,12 @@ struct cfg_pki {
         char *intermediates;            /* NULL when unset */
         char **crls;                    /* n_crls paths */
         size_t n_crls;
-        bool revocation;                /* "crl" (default): true; "off": false */
+        enum cfg_revocation revocation; /* default crl; CFG_REV_OFF is 0 */
+        enum cfg_rev_source sources[CFG_SRC_COUNT];    /* CRL sources in order */
+        size_t n_sources;               /* default: files crl-dp */
+        char *http_proxy;               /* "http://host:port"; NULL: direct */
+        uint64_t fetch_timeout_usec;    /* default 10s, per fetch */
+        uint64_t crl_refresh_usec;      /* default 1h: a cached CRL is fetched again after this */
         char **require_policy;          /* dotted OIDs; n_require_policy == 0: none */
         size_t n_require_policy;
         unsigned min_rsa_bits;          /* default 3000 */

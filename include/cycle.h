@@ -18,6 +18,8 @@ struct cfg;
 struct cfg_mailbox;
 struct dir_answer;
 struct pki;
+struct rev_material;
+struct rev_opts;
 
 /* A local certificates file as a cycle read it, once, before any
  * evaluation (mailboxes naming the same path share one). */
@@ -60,12 +62,15 @@ struct cycle_result {
         size_t n_mailboxes;
         struct cycle_set set;                   /* of cycle_run_all(); empty after cycle_run() */
         struct smtp_result smtp;                /* [service] smtp, checked once per cycle */
+        struct rev_material *revocation;        /* what was gathered; NULL without rev */
 };
 
-/* Checks the n mailboxes at time now. 0 or -ENOMEM; a directory failure is
- * a result (directory_failed, every mailbox unknown), not an error. */
+/* Checks the n mailboxes at time now. With rev, the revocation material
+ * the answers need is gathered first (revocation.h); without, only the
+ * configured CRL files count. 0 or -ENOMEM; a directory failure is a
+ * result (directory_failed, every mailbox unknown), not an error. */
 int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mailboxes,
-              size_t n, time_t now, struct cycle_result *out);
+              size_t n, time_t now, const struct rev_opts *rev, struct cycle_result *out);
 void cycle_result_free(struct cycle_result *r);
 /* Gives the memory a freed cycle used back to the system (the service
  * calls it between cycles, which may be hours apart). */
@@ -77,7 +82,7 @@ void cycle_release_memory(void);
  * discovery that stops short is in set.discovery_reason: what it found is
  * checked, and the overall status is at least unknown. 0 or -ENOMEM. */
 int cycle_run_all(const struct cfg *c, const struct pki *pki, time_t now,
-                  struct cycle_result *out);
+                  const struct rev_opts *rev, struct cycle_result *out);
 
 /* Only the set: connects and discovers when discover is set, checks
  * nothing (--list-mailboxes). A directory that cannot be reached is

@@ -66,6 +66,13 @@ int dir_open(const struct cfg_directory *c, struct dir **ret, char **reason);
 int dir_lookup(struct dir *d, const char *const *addresses, size_t n,
                struct dir_answer *answers, char **reason);
 
+/* Reads the first value of attribute (as named, e.g.
+ * "certificateRevocationList;binary") of the entry dn, by a base search
+ * bounded by the timeout; a value over max bytes is refused (-EFBIG).
+ * 0 with the bytes (caller frees), or negative with *reason. */
+int dir_read_attr(struct dir *d, const char *dn, const char *attribute, size_t max,
+                  unsigned char **data, size_t *len, char **reason);
+
 /* dir_lookup(), telling done(arg, i) as soon as answers[i] is final, in
  * the order answers arrive, on the calling thread; done may take the
  * answer's contents (dir_answer_free) once it has used them. After a

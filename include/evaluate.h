@@ -13,6 +13,7 @@
 #include "problem.h"
 
 struct pki;
+struct rev_material;
 
 /* What every certificate evaluation of one run (a cycle, a --check-cert)
  * shares, read-only. Everything the evaluation needs from outside is
@@ -23,6 +24,7 @@ struct eval_ctx {
         const struct pki *pki;          /* anchors, intermediates, settings */
         time_t now;                     /* the evaluation time */
         STACK_OF(X509_CRL) *crls;       /* checked against; pki_crls() by default */
+        const struct rev_material *rev; /* OCSP answers and CRL origins of the cycle; NULL: none */
         struct vmemo *memo;             /* NULL (default): every path verified in full;
                                          * else one memo for this pki, crls and now */
 };
@@ -35,6 +37,14 @@ enum rev_status { REV_GOOD, REV_REVOKED, REV_UNKNOWN, REV_OFF };
 
 const char *cert_source_name(enum cert_source s);   /* "directory" | "file" */
 const char *rev_status_name(enum rev_status s);     /* "good" | ... | "off" */
+
+/* Where the certificate's own revocation status came from. */
+struct cert_rev_source {
+        char *kind;             /* "crl" | "ocsp" | "file"; NULL: none */
+        char *location;         /* URL or path, escaped */
+        time_t this_update;
+        time_t next_update;     /* 0: none */
+};
 
 struct cert_result {
         enum cert_source source;
@@ -53,6 +63,7 @@ struct cert_result {
         bool path_valid;        /* strict RFC 5280 verdict incl. revocation */
         char *path_error;       /* why not, when !path_valid */
         enum rev_status revocation;
+        struct cert_rev_source rev_source;
         unsigned usable_for;    /* USAGE_ bits after every check */
         struct problem_list problems;
 };

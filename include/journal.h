@@ -7,6 +7,7 @@
 #ifndef SMIMEWATCH_JOURNAL_H
 #define SMIMEWATCH_JOURNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -33,6 +34,13 @@ int journal_recovered(const struct state_alert *a, enum sw_status status);
 int journal_outage(const char *reason, size_t n_mailboxes);
 /* It answers again after an outage that began at since. */
 int journal_outage_over(time_t since);
+
+/* A revocation source starts failing (once per outage); covered: a
+ * cached answer of it is still current, so nothing changes (notice, else
+ * warning). */
+int journal_source_failing(const char *source, const char *why, bool covered);
+/* It answers again. */
+int journal_source_back(const char *source);
 
 /* After each cycle: the (last known) status counts of the n mailboxes (of
  * which discovered came from [directory] discover only) and when the next

@@ -23,6 +23,7 @@ struct mode_options {
         bool has_format;                /* --format or --json given */
         bool has_at;
         time_t at;                      /* with has_at: the evaluation time */
+        bool offline;                   /* --offline: no fetching, only the cache and files */
         const char *cert_file;          /* --check-cert FILE */
         const char *mailbox;            /* --mailbox ADDRESS, or NULL */
         char **addresses;               /* --verify ADDRESS... */

@@ -31,5 +31,10 @@
 #define MSGID_CYCLE_SUMMARY SD_ID128_MAKE_STR(49,8a,02,5a,a8,39,4f,f2,a1,ff,f0,c5,38,ba,df,91)
 /* The directory did not answer at all: one entry per outage. */
 #define MSGID_DIRECTORY_OUTAGE SD_ID128_MAKE_STR(9a,0f,6b,b7,01,45,41,94,92,5d,90,0f,b1,35,ad,eb)
+/* A revocation source (a CRL distribution point, an OCSP responder, the
+ * CA's directory entry) fails: one entry when it starts failing ... */
+#define MSGID_REVOCATION_SOURCE_FAILING SD_ID128_MAKE_STR(8c,3b,89,d3,5f,6d,47,09,82,9d,e5,b8,41,ee,cc,6d)
+/* ... and one when it answers again. */
+#define MSGID_REVOCATION_SOURCE_BACK SD_ID128_MAKE_STR(79,9c,3f,4e,45,05,42,f3,9c,f8,0d,ab,b6,78,79,c8)
 
 #endif

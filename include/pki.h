@@ -5,7 +5,9 @@
 #ifndef SMIMEWATCH_PKI_H
 #define SMIMEWATCH_PKI_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 #include <openssl/x509.h>
 
 #include "config.h"
@@ -60,5 +62,15 @@ void pki_file_free(struct pki_file *f);
 X509_STORE *pki_store(const struct pki *p);
 STACK_OF(X509) *pki_intermediates(const struct pki *p);
 STACK_OF(X509_CRL) *pki_crls(const struct pki *p);
+
+/* Decodes CRLs (one DER CRL, or PEM with any number of CRL blocks) into
+ * crls. 0, or -EBADMSG with *why (caller frees). */
+int pki_decode_crls(const unsigned char *data, size_t len, STACK_OF(X509_CRL) *crls, char **why);
+
+/* The configured file crl came from (escaped), NULL when it is not one. */
+const char *pki_crl_path(const struct pki *p, const X509_CRL *crl);
+
+/* A certificate or CRL time as time_t (UTC); false when unreadable. */
+bool pki_asn1_time(const ASN1_TIME *t, time_t *ret);
 
 #endif

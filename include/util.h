@@ -115,6 +115,11 @@ void util_strv_free(char **v, size_t n);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void util_hex(const unsigned char *p, size_t n, char *out);
 
+/* A TCP connection to host:port, non-blocking, the connect bounded by
+ * timeout_usec over all addresses of host. 0 with *ret, or -errno with
+ * *why saying what failed (caller frees; no host when refused). */
+int util_connect_tcp(const char *host, int port, uint64_t timeout_usec, int *ret, char **why);
+
 /* Replaces path with len bytes of data, atomically: a temporary file
  * "path.XXXXXX" in the same directory (mode mode), synced, renamed over
  * path, and the directory synced. On failure path is untouched and the

@@ -283,13 +283,63 @@ static int parse_scope(struct loader *l, const struct key *k, const char *v, voi
 
 static int parse_revocation(struct loader *l, const struct key *k, const char *v, void *sec)
 {
-        static const char *const words[] = { "off", "crl", NULL };
+        static const char *const words[] = { "off", "crl", "ocsp", "ocsp-then-crl", NULL };
+        static const enum cfg_revocation methods[] = { CFG_REV_OFF, CFG_REV_CRL, CFG_REV_OCSP,
+                                                       CFG_REV_OCSP_THEN_CRL };
         int i = word_index(v, words);
 
         if (i < 0)
-                return bad_value(l, k, v, "want crl or off");
-        *(bool *)FIELD(sec, k) = i == 1;
+                return bad_value(l, k, v, "want crl, ocsp, ocsp-then-crl or off");
+        *(enum cfg_revocation *)FIELD(sec, k) = methods[i];
         return 0;
+}
+
+static int parse_sources(struct loader *l, const struct key *k, const char *v, void *sec)
+{
+        static const char *const words[] = { "files", "crl-dp", "crl-directory", NULL };
+        struct cfg_pki *p = sec;
+        enum cfg_rev_source got[CFG_SRC_COUNT];
+        unsigned seen = 0;
+        char *copy, *save = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        copy = dup_or_oom(l, v);
+        if (!copy)
+                return -ENOMEM;
+        for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+                int i = word_index(w, words);
+
+                if (i < 0)
+                        r = bad_value(l, k, w, "want files, crl-dp or crl-directory "
+                                      "(OCSP is chosen with revocation = ocsp or ocsp-then-crl)");
+                else if (seen & (1u << i))
+                        r = bad_value(l, k, w, "named twice");
+                else {
+                        seen |= 1u << i;
+                        got[n++] = (enum cfg_rev_source)i;
+                }
+        }
+        free(copy);
+        if (r == 0 && n == 0)
+                r = bad_value(l, k, v, "name at least one of files, crl-dp, crl-directory");
+        if (r < 0)
+                return r;
+        memcpy(p->sources, got, n * sizeof(got[0]));
+        p->n_sources = n;
+        return 0;
+}
+
+static int parse_http_proxy(struct loader *l, const struct key *k, const char *v, void *sec)
+{
+        const char *host = v + strlen("http://");
+        char **field = FIELD(sec, k);
+
+        if (strncasecmp(v, "http://", 7) != 0 || !*host || *host == ':' || *host == '/' ||
+            strpbrk(v, " \t"))
+                return bad_value(l, k, v, "want http://HOST[:PORT]");
+        set_string(field, dup_or_oom(l, v));
+        return *field ? 0 : -ENOMEM;
 }
 
 static int parse_usages(struct loader *l, const struct key *k, const char *v, void *sec)
@@ -1175,7 +1225,12 @@ static struct cfg *cfg_new(const char *path)
                                            .warn_days = 30, .critical_days = 7,
                                            .realert_usec = 24 * 3600 * USEC_PER_SEC,
                                            .smtp_port = 25, .min_message_size = 10000000 };
-        c->pki.revocation = true;
+        c->pki.revocation = CFG_REV_CRL;
+        c->pki.sources[0] = CFG_SRC_FILES;
+        c->pki.sources[1] = CFG_SRC_CRL_DP;
+        c->pki.n_sources = 2;
+        c->pki.fetch_timeout_usec = 10 * USEC_PER_SEC;
+        c->pki.crl_refresh_usec = 3600 * USEC_PER_SEC;
         c->pki.min_rsa_bits = 3000;
         c->pki.min_ec_bits = 256;
         c->directory.scope = CFG_SCOPE_SUB;
@@ -1389,6 +1444,7 @@ void cfg_free(struct cfg *c)
                 free(c->pki.origin[i]);
         free(c->pki.trust_anchors);
         free(c->pki.intermediates);
+        free(c->pki.http_proxy);
         util_strv_free(c->pki.crls, c->pki.n_crls);
         util_strv_free(c->pki.require_policy, c->pki.n_require_policy);
         util_strv_free(c->directory.uris, c->directory.n_uris);

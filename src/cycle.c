@@ -20,7 +20,13 @@
  * added up in order afterwards, so the result is the same as with one
  * thread and in any order of arrival. When the connection fails midway,
  * the verdicts made so far are thrown away: every mailbox is then
- * DIRECTORY_UNREACHABLE, as if no answer had come. */
+ * DIRECTORY_UNREACHABLE, as if no answer had come.
+ *
+ * Revocation material (CRLs, OCSP answers) must be there before the first
+ * verdict: with revocation checking on, the answers are all gathered
+ * first, the CRLs and OCSP answers they need fetched once per cycle for
+ * all mailboxes (revocation.h), and only then evaluated, read-only, with
+ * the material in the context (no streaming then). */
 #include "cycle.h"
 
 #include <ctype.h>
@@ -38,6 +44,8 @@
 #include "config.h"
 #include "decrypt.h"
 #include "directory.h"
+#include "pki.h"
+#include "revocation.h"
 #include "util.h"
 #include "vmemo.h"
 
@@ -361,10 +369,71 @@ void cycle_input_free(struct mbx_input *in)
         }
 }
 
+static int gather_blob(struct rev_gathering *g, const unsigned char *data, size_t len)
+{
+        STACK_OF(X509) *certs = NULL;
+        char *why = NULL;
+        int r = 0;
+
+        /* Undecodable values are the evaluation's to report. */
+        if (data && pki_decode(data, len, &certs, &why) == 0)
+                r = rev_gather_add(g, certs);
+        sk_X509_pop_free(certs, X509_free);
+        free(why);
+        return r;
+}
+
+/* Hands every certificate of the answers and of the local files to the
+ * revocation gathering, one container at a time. */
+static int gather_revocation(const struct cfg *c, const struct pki *pki, const struct rev_opts *o,
+                             const struct dir_answer *answers, size_t n,
+                             const struct cycle_file *files, size_t n_files, time_t now,
+                             struct rev_material **ret)
+{
+        struct rev_gathering *g = NULL;
+        int r = rev_gather_begin(c, pki, o, now, &g);
+
+        for (size_t i = 0; i < n && r == 0; i++)
+                for (size_t e = 0; e < answers[i].n_entries && r == 0; e++)
+                        for (size_t v = 0; v < answers[i].entries[e].n_values && r == 0; v++)
+                                r = gather_blob(g, answers[i].entries[e].values[v].data,
+                                                answers[i].entries[e].values[v].len);
+        for (size_t i = 0; i < n_files && r == 0; i++)
+                if (files[i].error == 0)
+                        r = gather_blob(g, files[i].data, files[i].len);
+        if (r < 0) {
+                rev_gather_abort(g);
+                return r;
+        }
+        return rev_gather_end(g, ret);
+}
+
+/* Every answer first, then the revocation material they need, then the
+ * verdicts with it. */
+static int gather_and_evaluate(const struct cfg *c, const struct pki *pki,
+                               const struct rev_opts *rev, struct dir *d, const char **addresses,
+                               const struct cycle_file *files, size_t n_files, time_t now,
+                               struct eval_ctx *ctx, struct work *w, struct cycle_result *r)
+{
+        int rc;
+
+        if (dir_lookup(d, addresses, w->n, w->answers, &r->directory_reason) < 0) {
+                r->directory_failed = true;
+                return 0;
+        }
+        rc = gather_revocation(c, pki, rev, w->answers, w->n, files, n_files, now, &r->revocation);
+        if (rc < 0)
+                return rc;
+        ctx->crls = rev_crls(r->revocation);
+        ctx->rev = r->revocation;
+        return evaluate_all(w);
+}
+
 /* Checks the n mailboxes over *d (opened here when NULL and needed; closed
  * before the evaluation). r may already say that the directory failed. */
 static int run(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mailboxes,
-               size_t n, time_t now, struct dir **d, struct cycle_result *r)
+               size_t n, time_t now, const struct rev_opts *rev, struct dir **d,
+               struct cycle_result *r)
 {
         const struct cycle_file **files_of = NULL;
         struct dir_answer *answers = NULL;
@@ -405,6 +474,9 @@ static int run(const struct cfg *c, const struct pki *pki, const struct cfg_mail
         if (n > 0 && !r->directory_failed && !*d &&
             dir_open(&c->directory, d, &r->directory_reason) < 0)
                 r->directory_failed = true;
+        else if (n > 0 && !r->directory_failed && rev && c->pki.revocation != CFG_REV_OFF)
+                rc = gather_and_evaluate(c, pki, rev, *d, addresses, files, n_files, now, &ctx, &w,
+                                         r);
         else if (n > 0 && !r->directory_failed)
                 rc = search_and_evaluate(*d, addresses, &w, &r->directory_failed,
                                          &r->directory_reason);
@@ -461,13 +533,13 @@ static int check_smtp(const struct cfg *c, struct cycle_result *r)
 }
 
 int cycle_run(const struct cfg *c, const struct pki *pki, const struct cfg_mailbox *mailboxes,
-              size_t n, time_t now, struct cycle_result *out)
+              size_t n, time_t now, const struct rev_opts *rev, struct cycle_result *out)
 {
         struct cycle_result r = { .checked_at = now, .status = SW_OK };
         struct dir *d = NULL;
         int rc;
 
-        rc = run(c, pki, mailboxes, n, now, &d, &r);
+        rc = run(c, pki, mailboxes, n, now, rev, &d, &r);
         if (rc >= 0)
                 rc = check_smtp(c, &r);
         dir_close(d);
@@ -645,7 +717,7 @@ void cycle_set_free(struct cycle_set *s)
 }
 
 int cycle_run_all(const struct cfg *c, const struct pki *pki, time_t now,
-                  struct cycle_result *out)
+                  const struct rev_opts *rev, struct cycle_result *out)
 {
         struct cycle_result r = { .checked_at = now, .status = SW_OK };
         struct dir *d = NULL;
@@ -655,7 +727,7 @@ int cycle_run_all(const struct cfg *c, const struct pki *pki, time_t now,
                 r.directory_failed = true;
         rc = make_set(c, d, r.directory_reason, &r.set);
         if (rc >= 0)
-                rc = run(c, pki, r.set.mailboxes, r.set.n, now, &d, &r);
+                rc = run(c, pki, r.set.mailboxes, r.set.n, now, rev, &d, &r);
         if (rc >= 0)
                 rc = check_smtp(c, &r);
         /* A partial discovery: what it found is checked, but not everything was. */
@@ -679,6 +751,7 @@ void cycle_result_free(struct cycle_result *r)
                 free(r->directory_reason);
                 cycle_set_free(&r->set);
                 smtp_result_free(&r->smtp);
+                rev_material_free(r->revocation);
                 memset(r, 0, sizeof(*r));
         }
 }

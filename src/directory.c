@@ -359,64 +359,18 @@ static int do_bind(struct dir *d, const struct cfg_directory *c, const char *pas
         return r;
 }
 
-static int wait_connected(int fd, uint64_t deadline)
-{
-        struct pollfd p = { .fd = fd, .events = POLLOUT };
-        socklen_t len = sizeof(int);
-        uint64_t now;
-        int n, err = 0;
-
-        do {
-                now = now_usec();
-                if (now >= deadline)
-                        return -ETIMEDOUT;
-                n = poll(&p, 1, (int)((deadline - now + 999) / 1000));
-        } while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return -errno;
-        if (n == 0)
-                return -ETIMEDOUT;
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-                return -errno;
-        return -err;
-}
-
 /* A blocking TCP connection to host:port, the connect bounded by the
  * timeout (over all addresses of host). 0 or -errno with *why. */
 static int connect_tcp(const struct dir *d, const char *host, int port, int *ret, char **why)
 {
-        struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
-        struct addrinfo *res = NULL;
-        uint64_t deadline = now_usec() + d->timeout_usec;
         unsigned user_timeout_ms = (unsigned)(d->timeout_usec / 1000);
-        char service[16];
-        int fd = -1, r = -EHOSTUNREACH, e;
+        char *reason = NULL;
+        int fd = -1, r;
 
-        snprintf(service, sizeof(service), "%d", port);
-        e = getaddrinfo(host, service, &hints, &res);
-        if (e != 0) {
-                append(why, "cannot connect: %s: %s", host, gai_strerror(e));
-                return -EHOSTUNREACH;
-        }
-        for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
-                fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                            a->ai_protocol);
-                if (fd < 0) {
-                        r = -errno;
-                        continue;
-                }
-                r = connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : -errno;
-                if (r == -EINPROGRESS)
-                        r = wait_connected(fd, deadline);
-                if (r < 0) {
-                        close(fd);
-                        fd = -1;
-                }
-        }
-        freeaddrinfo(res);
-        if (fd < 0) {
-                append(why, "cannot connect: %s", r == -ETIMEDOUT ? "no answer within the timeout"
-                                                                  : strerror(-r));
+        r = util_connect_tcp(host, port, d->timeout_usec, &fd, &reason);
+        if (r < 0) {
+                append(why, "cannot connect: %s", reason ? reason : strerror(-r));
+                free(reason);
                 return r;
         }
         /* Blocking from now on (libldap expects it); writes to a peer that
@@ -1269,6 +1223,57 @@ int dir_lookup_each(struct dir *d, const char *const *addresses, size_t n,
         free(l->incident);
         free(l->suspects);
         free(l);
+        return r;
+}
+
+int dir_read_attr(struct dir *d, const char *dn, const char *attribute, size_t max,
+                  unsigned char **data, size_t *len, char **reason)
+{
+        char *attrs[] = { (char *)attribute, NULL };
+        struct timeval tv = usec_to_tv(d->timeout_usec);
+        struct berval **vals = NULL;
+        LDAPMessage *res = NULL, *e;
+        struct pipe_guard guard;
+        int rc, r = -ENOENT;
+
+        *reason = NULL;
+        pipe_block(&guard);
+        rc = ldap_search_ext_s(d->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL,
+                               &tv, 1, &res);
+        pipe_restore(&guard);
+        if (rc != LDAP_SUCCESS) {
+                r = fail(d, rc, false, "search failed", reason);
+                goto out;
+        }
+        e = ldap_first_entry(d->ld, res);
+        if (e) {
+                BerElement *ber = NULL;
+                char *a = ldap_first_attribute(d->ld, e, &ber);
+
+                vals = a ? ldap_get_values_len(d->ld, e, a) : NULL;
+                ldap_memfree(a);
+                ber_free(ber, 0);
+        }
+        if (!vals || !vals[0]) {
+                append(reason, "the entry has no value of %s", attribute);
+                goto out;
+        }
+        if (vals[0]->bv_len > max) {
+                append(reason, "the value is larger than %zu bytes", max);
+                r = -EFBIG;
+                goto out;
+        }
+        *data = malloc(vals[0]->bv_len + 1);
+        if (!*data) {
+                r = -ENOMEM;
+                goto out;
+        }
+        memcpy(*data, vals[0]->bv_val, vals[0]->bv_len);
+        *len = vals[0]->bv_len;
+        r = 0;
+out:
+        ldap_value_free_len(vals);
+        ldap_msgfree(res);
         return r;
 }
 

@@ -16,11 +16,13 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "config.h"
 #include "pki.h"
+#include "revocation.h"
 #include "util.h"
 #include "vmemo.h"
 
@@ -81,16 +83,6 @@ const char *rev_status_name(enum rev_status s)
 
 /* ---- small helpers ---- */
 
-static bool asn1_to_time(const ASN1_TIME *t, time_t *ret)
-{
-        struct tm tm;
-
-        if (!t || !ASN1_TIME_to_tm(t, &tm))
-                return false;
-        *ret = timegm(&tm);
-        return true;
-}
-
 /* A name as RFC 2253 in UTF-8, cut to NAME_MAX_LEN (escaped at the outputs). */
 char *eval_dn_string(const X509_NAME *name)
 {
@@ -147,7 +139,7 @@ static void note_revocation(X509_STORE_CTX *ctx, X509 *cert, struct vfy_error *e
 
         if (!crl || !cert || X509_CRL_get0_by_cert(crl, &rev, cert) != 1 || !rev)
                 return;
-        e->has_revoked_at = asn1_to_time(X509_REVOKED_get0_revocationDate(rev), &e->revoked_at);
+        e->has_revoked_at = pki_asn1_time(X509_REVOKED_get0_revocationDate(rev), &e->revoked_at);
         reason = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL, NULL);
         if (reason)
                 e->revoked_reason = (int)ASN1_ENUMERATED_get(reason);
@@ -176,7 +168,7 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
                 e->cert = cert;
         crl = vmemo_current_crl(ctx);
         if (crl && (code == X509_V_ERR_CRL_HAS_EXPIRED || code == X509_V_ERR_CRL_NOT_YET_VALID))
-                e->has_crl_next = asn1_to_time(X509_CRL_get0_nextUpdate(crl), &e->crl_next);
+                e->has_crl_next = pki_asn1_time(X509_CRL_get0_nextUpdate(crl), &e->crl_next);
         if (code == X509_V_ERR_CERT_REVOKED)
                 note_revocation(ctx, cert, e);
         log->n++;
@@ -390,7 +382,7 @@ static int add_untrusted(struct cert_result *out, const struct vfy_error *e)
                 break;
         case X509_V_ERR_CERT_HAS_EXPIRED:
         case X509_V_ERR_CERT_NOT_YET_VALID:
-                if (e->cert && asn1_to_time(e->code == X509_V_ERR_CERT_HAS_EXPIRED
+                if (e->cert && pki_asn1_time(e->code == X509_V_ERR_CERT_HAS_EXPIRED
                                             ? X509_get0_notAfter(e->cert)
                                             : X509_get0_notBefore(e->cert), &t)) {
                         p = problem_add(&out->problems, PROBLEM_CERT_UNTRUSTED, SW_CRITICAL,
@@ -457,9 +449,11 @@ static int add_policy(const struct pki *pki, struct cert_result *out, const stru
         return p ? 0 : -ENOMEM;
 }
 
-static int add_revocation_unknown(struct cert_result *out, const struct vfy_error *e, size_t more)
+static int add_revocation_unknown(const struct eval_ctx *ec, struct cert_result *out,
+                                  const struct vfy_error *e, size_t more)
 {
-        char *w = who(e), *iss = issuer_of(e), date[11], extra[64] = "";
+        const char *tried = e->cert ? rev_tried(ec->rev, X509_get_issuer_name(e->cert)) : "";
+        char *w = who(e), *iss = issuer_of(e), date[11], extra[64] = "", *ex = NULL;
         struct problem *p = NULL;
 
         if (!w || !iss)
@@ -467,19 +461,26 @@ static int add_revocation_unknown(struct cert_result *out, const struct vfy_erro
         if (more > 0)
                 snprintf(extra, sizeof(extra), " (and %zu more CRL problem%s in the chain)",
                          more, more == 1 ? "" : "s");
+        if (*tried) {
+                if (asprintf(&ex, "%s; sources tried: %s", extra, tried) < 0)
+                        goto out;
+        } else if (!(ex = strdup(extra))) {
+                goto out;
+        }
         if (e->code == X509_V_ERR_UNABLE_TO_GET_CRL)
                 p = problem_add(&out->problems, PROBLEM_REVOCATION_UNKNOWN, SW_WARNING,
-                                "revocation status unknown: no CRL of '%s' covers %s%s", iss, w, extra);
+                                "revocation status unknown: no CRL of '%s' covers %s%s", iss, w, ex);
         else if (e->code == X509_V_ERR_CRL_HAS_EXPIRED && e->has_crl_next)
                 p = problem_add(&out->problems, PROBLEM_REVOCATION_UNKNOWN, SW_WARNING,
                                 "revocation status unknown: the CRL of '%s' for %s is outdated "
                                 "(its next update was due on %s)%s", iss, w,
-                                util_format_date(e->crl_next, date), extra);
+                                util_format_date(e->crl_next, date), ex);
         else
                 p = problem_add(&out->problems, PROBLEM_REVOCATION_UNKNOWN, SW_WARNING,
                                 "revocation status of %s unknown: %s (CRL issuer '%s')%s", w,
-                                err_reason(e), iss, extra);
+                                err_reason(e), iss, ex);
 out:
+        free(ex);
         free(w);
         free(iss);
         return p ? 0 : -ENOMEM;
@@ -495,8 +496,9 @@ static size_t count_class(const struct vfy_log *log, enum err_class c)
 }
 
 /* path_valid, path_error, revocation and the path's problems. */
-static int judge_path(const struct pki *pki, const struct vfy_log *log, struct cert_result *out)
+static int judge_path(const struct eval_ctx *ec, const struct vfy_log *log, struct cert_result *out)
 {
+        const struct pki *pki = ec->pki;
         static const enum err_class relevance[] = { EC_REVOKED, EC_CHAIN, EC_EE_VALIDITY, EC_POLICY, EC_CRL };
         const struct vfy_error *first[EC_COUNT];
         const char *stop = !log->internal_error ? NULL : log->internal_detail ? log->internal_detail
@@ -533,8 +535,95 @@ static int judge_path(const struct pki *pki, const struct vfy_log *log, struct c
                 r = add_policy(pki, out, first[EC_POLICY]);
         /* Without an anchored path, or with a revocation found, "no CRL" adds nothing. */
         if (r == 0 && first[EC_CRL] && !first[EC_CHAIN] && !first[EC_REVOKED] && !log->internal_error)
-                r = add_revocation_unknown(out, first[EC_CRL], count_class(log, EC_CRL) - 1);
+                r = add_revocation_unknown(ec, out, first[EC_CRL], count_class(log, EC_CRL) - 1);
         return r;
+}
+
+/* ---- revocation material of the cycle (revocation.c) ---- */
+
+static int set_rev_source(struct cert_result *out, const char *kind, const char *location,
+                          time_t this_update, time_t next_update)
+{
+        free(out->rev_source.kind);
+        free(out->rev_source.location);
+        out->rev_source = (struct cert_rev_source){ .kind = strdup(kind),
+                                                    .location = strdup(location ? location : "?"),
+                                                    .this_update = this_update,
+                                                    .next_update = next_update };
+        return out->rev_source.kind && out->rev_source.location ? 0 : -ENOMEM;
+}
+
+/* The OCSP answers of the cycle decide for the certificates they cover:
+ * a missing or outdated CRL there no longer matters, and a revocation
+ * the CRLs do not show is added. */
+static int apply_ocsp(const struct eval_ctx *ec, STACK_OF(X509) *chain, int num_untrusted,
+                      struct vfy_log *log, struct cert_result *out)
+{
+        const struct rev_material *m = ec->rev;
+        struct rev_source src;
+
+        for (int d = 0; m && d < num_untrusted && d < sk_X509_num(chain); d++) {
+                X509 *x = sk_X509_value(chain, d);
+                bool revoked_noted = false;
+                time_t revoked_at;
+                int status, reason;
+                size_t kept = 0;
+
+                if (!rev_ocsp_status(m, x, &status, &revoked_at, &reason, &src))
+                        continue;
+                for (size_t i = 0; i < log->n; i++) {
+                        if (log->e[i].depth == d && is_crl_error(log->e[i].code)) {
+                                X509_free(log->e[i].cert);
+                                continue;
+                        }
+                        revoked_noted |= log->e[i].depth == d && log->e[i].code == X509_V_ERR_CERT_REVOKED;
+                        log->e[kept++] = log->e[i];
+                }
+                log->n = kept;
+                if (status == V_OCSP_CERTSTATUS_REVOKED && !revoked_noted && log->n < MAX_VFY_ERRORS &&
+                    X509_up_ref(x))
+                        log->e[log->n++] = (struct vfy_error){ .depth = d, .code = X509_V_ERR_CERT_REVOKED,
+                                                               .cert = x, .has_revoked_at = revoked_at != 0,
+                                                               .revoked_at = revoked_at,
+                                                               .revoked_reason = reason };
+                if (d == 0 && set_rev_source(out, src.kind, src.location, src.this_update,
+                                             src.next_update) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* The CRL OpenSSL takes for cert: its issuer's, current, the newest. */
+static int note_crl_source(const struct eval_ctx *ec, X509 *cert, struct cert_result *out)
+{
+        STACK_OF(X509_CRL) *crls = ec->crls;
+        time_t now = ec->now;
+        X509_CRL *best = NULL;
+        struct rev_source src;
+        time_t t, n;
+        const char *path;
+
+        if (out->rev_source.kind || (out->revocation != REV_GOOD && out->revocation != REV_REVOKED))
+                return 0;
+        for (int i = 0; i < sk_X509_CRL_num(crls); i++) {
+                X509_CRL *crl = sk_X509_CRL_value(crls, i);
+
+                if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) != 0 ||
+                    !pki_asn1_time(X509_CRL_get0_lastUpdate(crl), &t) || t > now ||
+                    !pki_asn1_time(X509_CRL_get0_nextUpdate(crl), &n) || n <= now)
+                        continue;
+                if (!best || ASN1_TIME_compare(X509_CRL_get0_lastUpdate(crl),
+                                               X509_CRL_get0_lastUpdate(best)) > 0)
+                        best = crl;
+        }
+        if (!best)
+                return 0;
+        pki_asn1_time(X509_CRL_get0_lastUpdate(best), &t);
+        pki_asn1_time(X509_CRL_get0_nextUpdate(best), &n);
+        if (rev_crl_source(ec->rev, best, &src))
+                return set_rev_source(out, src.kind, src.location, t, n);
+        path = pki_crl_path(ec->pki, best);
+        return path ? set_rev_source(out, "file", path, t, n) : 0;
 }
 
 /* ---- the certificate itself ---- */
@@ -553,8 +642,8 @@ static int describe(X509 *x, time_t now, struct cert_result *out, bool *times_ok
             !X509_digest(x, EVP_sha256(), md, &md_len) || md_len != 32)
                 return -ENOMEM;
         util_hex(md, md_len, out->sha256);
-        *times_ok = asn1_to_time(X509_get0_notBefore(x), &out->not_before) &&
-                    asn1_to_time(X509_get0_notAfter(x), &out->not_after);
+        *times_ok = pki_asn1_time(X509_get0_notBefore(x), &out->not_before) &&
+                    pki_asn1_time(X509_get0_notAfter(x), &out->not_after);
         out->days_left = util_days_until(now, out->not_after);
         return 0;
 }
@@ -967,7 +1056,7 @@ static int check_address(X509 *x, const char *address, struct cert_result *out)
 
 void eval_ctx_init(struct eval_ctx *ctx, const struct pki *pki, time_t now)
 {
-        *ctx = (struct eval_ctx){ .pki = pki, .now = now, .crls = pki_crls(pki) };
+        *ctx = (struct eval_ctx){ .pki = pki, .now = now, .crls = pki_crls(pki), .rev = NULL };
 }
 
 int eval_cert(const struct eval_ctx *ctx, X509 *cert, STACK_OF(X509) *untrusted,
@@ -988,11 +1077,15 @@ int eval_cert(const struct eval_ctx *ctx, X509 *cert, STACK_OF(X509) *untrusted,
                 goto out;
         key_facts(cert, out, &k);
         r = run_verify(ctx, cert, untrusted, &log, &chain, &num_untrusted);
+        if (r == 0)
+                r = apply_ocsp(ctx, chain, num_untrusted, &log, out);
         if (r < 0)
                 goto out;
         r = times_ok ? check_validity(now, out) : 0;
         if (r == 0)
-                r = judge_path(pki, &log, out);
+                r = judge_path(ctx, &log, out);
+        if (r == 0)
+                r = note_crl_source(ctx, cert, out);
         if (r == 0)
                 r = check_signatures(cert, chain, num_untrusted, out);
         if (r == 0)
@@ -1047,7 +1140,8 @@ void cert_result_free(struct cert_result *r)
         if (!r)
                 return;
         char *strings[] = { r->attribute, r->origin, r->subject, r->issuer, r->serial,
-                            r->path_error };
+                            r->path_error, r->rev_source.kind,
+                            r->rev_source.location };
 
         for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
                 free(strings[i]);

@@ -201,6 +201,31 @@ int journal_outage_over(time_t since)
         return send_entry(&e);
 }
 
+int journal_source_failing(const char *source, const char *why, bool covered)
+{
+        struct entry e = { 0 };
+
+        add_common(&e, MSGID_REVOCATION_SOURCE_FAILING, covered ? LOG_NOTICE : LOG_WARNING);
+        add(&e, "MESSAGE=revocation source %s fails: %s%s", source, why,
+            covered ? "" : "; certificates it covers may get REVOCATION_UNKNOWN");
+        add(&e, "SMIMEWATCH_SOURCE=%s", source);
+        add(&e, "SMIMEWATCH_REASON=%s", why);
+        add(&e, "SMIMEWATCH_COVERED=%s", covered ? "yes" : "no");
+        add(&e, "SMIMEWATCH_ALERT=new");
+        return send_entry(&e);
+}
+
+int journal_source_back(const char *source)
+{
+        struct entry e = { 0 };
+
+        add_common(&e, MSGID_REVOCATION_SOURCE_BACK, LOG_NOTICE);
+        add(&e, "MESSAGE=revocation source %s answers again", source);
+        add(&e, "SMIMEWATCH_SOURCE=%s", source);
+        add(&e, "SMIMEWATCH_ALERT=recovered");
+        return send_entry(&e);
+}
+
 int journal_summary(const unsigned counts[SW_STATUS_COUNT], size_t n, size_t discovered,
                     enum sw_status overall, time_t next_check, const char *outage_reason)
 {

@@ -15,8 +15,9 @@ static void usage(FILE *f)
         fputs("Usage:\n"
               "  smimewatch [-c FILE]                  run as a service (foreground)\n"
               "  smimewatch --verify [ADDRESS...] [-c FILE] [--format FORMAT] [--at TIME]\n"
+              "             [--offline]\n"
               "  smimewatch --check-cert FILE [--mailbox ADDRESS] [-c FILE] [--format FORMAT]\n"
-              "             [--at TIME]\n"
+              "             [--at TIME] [--offline]\n"
               "  smimewatch --check-config [-c FILE]\n"
               "  smimewatch --list-mailboxes [-c FILE]\n"
               "  smimewatch --help | --version\n"
@@ -26,6 +27,7 @@ static void usage(FILE *f)
               "                      (the last two with --verify only)\n"
               "      --json          the same as --format json\n"
               "      --at TIME       evaluate as of TIME (YYYY-MM-DD or RFC 3339)\n"
+              "      --offline       fetch no CRL or OCSP answer: only the cache and [pki] crls\n"
               "\n"
               "Exit status of --verify and --check-cert: 0 ok, 1 warning, 2 critical,\n"
               "3 unknown, 64 usage error, 78 configuration error. See smimewatch(8).\n",
@@ -62,7 +64,7 @@ enum mode { MODE_SERVICE, MODE_VERIFY, MODE_CHECK_CERT, MODE_CHECK_CONFIG, MODE_
 int main(int argc, char **argv)
 {
         enum { OPT_VERIFY = 256, OPT_CHECK_CERT, OPT_CHECK_CONFIG, OPT_MAILBOX, OPT_JSON, OPT_FORMAT, OPT_AT,
-               OPT_LIST_MAILBOXES };
+               OPT_OFFLINE, OPT_LIST_MAILBOXES };
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "verify", no_argument, NULL, OPT_VERIFY },
@@ -73,6 +75,7 @@ int main(int argc, char **argv)
                 { "json", no_argument, NULL, OPT_JSON },
                 { "format", required_argument, NULL, OPT_FORMAT },
                 { "at", required_argument, NULL, OPT_AT },
+                { "offline", no_argument, NULL, OPT_OFFLINE },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 {}
@@ -94,6 +97,7 @@ int main(int argc, char **argv)
                                 return usage_error("malformed address", optarg);
                         o.mailbox = optarg;
                         break;
+                case OPT_OFFLINE: o.offline = true; break;
                 case OPT_JSON:
                 case OPT_FORMAT:
                         f = c == OPT_JSON ? FORMAT_JSON : mode_format_from_name(optarg);
@@ -121,8 +125,8 @@ int main(int argc, char **argv)
                                    "--list-mailboxes", NULL);
         if (o.mailbox && mode != MODE_CHECK_CERT)
                 return usage_error("--mailbox goes with --check-cert", NULL);
-        if ((o.has_format || o.has_at) && mode != MODE_VERIFY && mode != MODE_CHECK_CERT)
-                return usage_error("--format, --json and --at go with --verify or --check-cert",
+        if ((o.has_format || o.has_at || o.offline) && mode != MODE_VERIFY && mode != MODE_CHECK_CERT)
+                return usage_error("--format, --json, --at and --offline go with --verify or --check-cert",
                                    NULL);
         if (mode == MODE_CHECK_CERT && o.format != FORMAT_TEXT && o.format != FORMAT_JSON)
                 return usage_error("--check-cert prints --format text or json", NULL);

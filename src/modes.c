@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -17,6 +18,7 @@
 #include "pki.h"
 #include "plugin.h"
 #include "report.h"
+#include "revocation.h"
 #include "secret.h"
 #include "util.h"
 
@@ -61,6 +63,29 @@ static int output_done(int rc, int status)
                 return SW_UNKNOWN;
         }
         return status;
+}
+
+/* The revocation options of a one-shot mode: the service's cache, used
+ * read-only when it cannot be written (the files just are not replaced). */
+static int rev_options(const struct mode_options *o, struct rev_opts *ro, char **dir)
+{
+        *dir = rev_cache_dir();
+        if (!*dir)
+                return -ENOMEM;
+        if (!o->offline)
+                (void)mkdir(*dir, 0700);
+        *ro = (struct rev_opts){ .cache_dir = *dir, .offline = o->offline };
+        return 0;
+}
+
+/* Sources that failed: on stderr, once each, not per mailbox. */
+static void print_rev_failures(const struct rev_material *m)
+{
+        size_t n;
+        const struct rev_failure *f = rev_failures(m, &n);
+
+        for (size_t i = 0; i < n; i++)
+                fprintf(stderr, "smimewatch: revocation source '%s': %s\n", f[i].source, f[i].why);
 }
 
 int mode_check_config(const struct mode_options *o)
@@ -139,10 +164,23 @@ static int evaluate_file(const struct mode_options *o, const struct cfg *c, cons
         } else if (rc == 0) {
                 STACK_OF(X509) *rest = sk_X509_dup(f.certs);
                 X509 *subject = rest ? sk_X509_shift(rest) : NULL;
+                struct rev_material *m = NULL;
                 struct eval_ctx ctx;
+                struct rev_opts ro;
+                char *dir = NULL;
 
                 eval_ctx_init(&ctx, pki, now);
-                rc = subject ? eval_cert(&ctx, subject, rest, o->mailbox, r) : -ENOMEM;
+                rc = subject ? rev_options(o, &ro, &dir) : -ENOMEM;
+                if (rc == 0)
+                        rc = rev_gather(c, pki, &ro, f.certs, now, &m);
+                if (rc == 0) {
+                        print_rev_failures(m);
+                        ctx.crls = rev_crls(m);
+                        ctx.rev = m;
+                        rc = eval_cert(&ctx, subject, rest, o->mailbox, r);
+                }
+                rev_material_free(m);
+                free(dir);
                 sk_X509_free(rest);
                 if (rc >= 0)
                         rc = add_expiry(r, mb ? mb->warn_days : c->service.warn_days,
@@ -224,6 +262,8 @@ int mode_verify(const struct mode_options *o)
         struct pki *pki = NULL;
         struct cfg *c = NULL;
         time_t now = o->has_at ? o->at : time(NULL);
+        struct rev_opts ro;
+        char *cache_dir = NULL;
         size_t n = 0;
         int rc;
 
@@ -243,12 +283,14 @@ int mode_verify(const struct mode_options *o)
                 goto out;
         }
         /* Named addresses are checked alone, without discovery. */
-        if ((o->n_addresses ? cycle_run(c, pki, mailboxes, n, now, &result)
-                            : cycle_run_all(c, pki, now, &result)) < 0) {
+        if (rev_options(o, &ro, &cache_dir) < 0 ||
+            (o->n_addresses ? cycle_run(c, pki, mailboxes, n, now, &ro, &result)
+                            : cycle_run_all(c, pki, now, &ro, &result)) < 0) {
                 fprintf(stderr, "smimewatch: out of memory\n");
                 rc = SW_UNKNOWN;
                 goto out;
         }
+        print_rev_failures(result.revocation);
         switch (o->format) {
         case FORMAT_JSON: rc = report_verify_json(stdout, &result); break;
         case FORMAT_PROMETHEUS: rc = metrics_write(stdout, &result); break;
@@ -260,6 +302,7 @@ int mode_verify(const struct mode_options *o)
         rc = output_done(rc, result.status);
 out:
         cycle_result_free(&result);
+        free(cache_dir);
         free(mailboxes);
         pki_free(pki);
         cfg_free(c);

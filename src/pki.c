@@ -32,6 +32,8 @@ struct pki {
         X509_STORE *store;              /* anchors, flags and policies */
         STACK_OF(X509) *intermediates;
         STACK_OF(X509_CRL) *crls;
+        char **crl_paths;               /* the file of each of crls (escaped), or NULL */
+        size_t n_crl_paths;
         size_t n_anchors;
 };
 
@@ -371,10 +373,11 @@ static int add_certs(struct pki *p, STACK_OF(X509) *certs, bool anchors)
 /* The CRLs are not put in the store: the store finds a CRL only by the
  * certificate's issuer name, which misses indirect CRLs (RFC 5280
  * cRLIssuer). A stack given to each X509_STORE_CTX is searched whole. */
-static int add_crls(struct pki *p, STACK_OF(X509_CRL) *crls)
+static int add_crls(struct pki *p, STACK_OF(X509_CRL) *crls, const char *path)
 {
         for (int i = 0; i < sk_X509_CRL_num(crls); i++) {
                 X509_CRL *crl = sk_X509_CRL_value(crls, i);
+                char **grown;
 
                 if (!X509_CRL_up_ref(crl))
                         return -ENOMEM;
@@ -382,11 +385,16 @@ static int add_crls(struct pki *p, STACK_OF(X509_CRL) *crls)
                         X509_CRL_free(crl);
                         return -ENOMEM;
                 }
+                grown = realloc(p->crl_paths, (p->n_crl_paths + 1) * sizeof(*grown));
+                if (!grown)
+                        return -ENOMEM;
+                p->crl_paths = grown;
+                grown[p->n_crl_paths++] = path ? path_msg(path) : NULL;
         }
         return 0;
 }
 
-static int decode_crls(const unsigned char *data, size_t len, STACK_OF(X509_CRL) *crls, char **why)
+int pki_decode_crls(const unsigned char *data, size_t len, STACK_OF(X509_CRL) *crls, char **why)
 {
         const unsigned char *p = data;
         X509_CRL *crl = NULL;
@@ -435,9 +443,9 @@ static int load_file(struct pki *p, const char *path, const char *key, enum pki_
         }
         if (kind == PKI_KIND_CRLS) {
                 crls = sk_X509_CRL_new_null();
-                r = crls ? decode_crls(data, len, crls, &why) : -ENOMEM;
+                r = crls ? pki_decode_crls(data, len, crls, &why) : -ENOMEM;
                 if (r == 0)
-                        r = add_crls(p, crls);
+                        r = add_crls(p, crls, path);
         } else {
                 r = pki_decode(data, len, &certs, &why);
                 if (r == 0)
@@ -520,10 +528,12 @@ static int copy_settings(const struct cfg_pki *s, struct cfg_pki *d)
         d->intermediates = NULL;
         d->crls = NULL;
         d->require_policy = NULL;
+        d->http_proxy = util_strdup0(s->http_proxy);
         memset(d->origin, 0, sizeof(d->origin));
         d->trust_anchors = util_strdup0(s->trust_anchors);
         d->intermediates = util_strdup0(s->intermediates);
         if ((s->trust_anchors && !d->trust_anchors) || (s->intermediates && !d->intermediates) ||
+            (s->http_proxy && !d->http_proxy) ||
             copy_strv(s->crls, s->n_crls, &d->crls) < 0 ||
             copy_strv(s->require_policy, s->n_require_policy, &d->require_policy) < 0)
                 return -ENOMEM;
@@ -774,6 +784,10 @@ void pki_free(struct pki *p)
         X509_STORE_free(p->store);
         sk_X509_pop_free(p->intermediates, X509_free);
         sk_X509_CRL_pop_free(p->crls, X509_CRL_free);
+        for (size_t i = 0; i < p->n_crl_paths; i++)
+                free(p->crl_paths[i]);
+        free(p->crl_paths);
+        free(p->settings.http_proxy);
         free(p->settings.trust_anchors);
         free(p->settings.intermediates);
         util_strv_free(p->settings.crls, p->settings.n_crls);
@@ -801,4 +815,22 @@ STACK_OF(X509) *pki_intermediates(const struct pki *p)
 STACK_OF(X509_CRL) *pki_crls(const struct pki *p)
 {
         return p->crls;
+}
+
+const char *pki_crl_path(const struct pki *p, const X509_CRL *crl)
+{
+        for (int i = 0; i < sk_X509_CRL_num(p->crls) && (size_t)i < p->n_crl_paths; i++)
+                if (sk_X509_CRL_value(p->crls, i) == crl)
+                        return p->crl_paths[i];
+        return NULL;
+}
+
+bool pki_asn1_time(const ASN1_TIME *t, time_t *ret)
+{
+        struct tm tm;
+
+        if (!t || !ASN1_TIME_to_tm(t, &tm))
+                return false;
+        *ret = timegm(&tm);
+        return true;
 }

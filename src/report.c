@@ -123,6 +123,31 @@ static bool cert_unparsable(const struct cert_result *r)
         return !r->parsed && !r->subject;
 }
 
+/* { "type": "crl"|"ocsp"|"file", "location": URL|PATH, "this_update", "next_update" },
+ * or null when the status came from nowhere (unknown, off, unparsable). */
+static json_t *rev_source_json(const struct cert_rev_source *src)
+{
+        json_t *o;
+        int e = 0;
+
+        if (!src->kind)
+                return json_null();
+        o = json_object();
+        if (!o)
+                return NULL;
+        e |= json_object_set_new(o, "type", json_string(src->kind));
+        e |= json_object_set_new(o, "location", jstr(src->location));
+        e |= json_object_set_new(o, "this_update", src->this_update ? jtime(src->this_update)
+                                                                    : json_null());
+        e |= json_object_set_new(o, "next_update", src->next_update ? jtime(src->next_update)
+                                                                    : json_null());
+        if (e) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
 json_t *report_cert_json(const struct cert_result *r)
 {
         bool bad = cert_unparsable(r);
@@ -147,6 +172,7 @@ json_t *report_cert_json(const struct cert_result *r)
                                  jstr(bad || r->path_valid ? NULL : r->path_error));
         e |= json_object_set_new(o, "revocation",
                                  bad ? json_null() : json_string(rev_status_name(r->revocation)));
+        e |= json_object_set_new(o, "revocation_source", rev_source_json(&r->rev_source));
         e |= json_object_set_new(o, "usable_for", usage_array(bad ? 0 : r->usable_for));
         e |= json_object_set_new(o, "problems", cert_problems_json(&r->problems));
         return built(o, e);
@@ -624,7 +650,18 @@ static void put_cert_fields(struct text *t, int indent, const struct cert_result
         else
                 fprintf(t->f, "%*s%-13snot valid: %s\n", indent, "", "Chain:",
                         r->path_error ? tx(t, r->path_error) : "no reason given");
-        put_field(t, indent, "Revocation:", rev_status_name(r->revocation));
+        if (r->rev_source.kind) {
+                char this_update[21], next_update[21];
+
+                fprintf(t->f, "%*s%-13s%s (%s %s, this update %s, next update %s)\n", indent, "",
+                        "Revocation:", rev_status_name(r->revocation), r->rev_source.kind,
+                        tx(t, r->rev_source.location),
+                        util_format_time(r->rev_source.this_update, this_update),
+                        r->rev_source.next_update
+                        ? util_format_time(r->rev_source.next_update, next_update) : "none");
+        } else {
+                put_field(t, indent, "Revocation:", rev_status_name(r->revocation));
+        }
 }
 
 /* ---- text: --check-cert ----------------------------------------------- */
@@ -1175,9 +1212,11 @@ static const char *const advice[PROBLEM_CODE_COUNT] = {
                 "(attachments). Ask the mail administrators to raise its message size limit "
                 "(Postfix: message_size_limit) to at least min_message_size.",
         [PROBLEM_REVOCATION_UNKNOWN] =
-                "The revocation status could not be checked. Keep the CRLs of the issuing CAs "
-                "current in the files or directories named by [pki] crls (fetch them "
-                "regularly, before their next update date) and make sure they are readable.",
+                "The revocation status could not be checked: no current CRL or OCSP answer "
+                "covers the certificate; the message names the sources tried and why each "
+                "failed. Make sure the CRL distribution points and OCSP responders the "
+                "certificates name are reachable (set [pki] http_proxy if the network needs "
+                "one), or keep current CRLs in the files named by [pki] crls.",
         [PROBLEM_CERT_WEAK_KEY] =
                 "The key is shorter than the configured minimum (min_rsa_bits / min_ec_bits). "
                 RENEW,

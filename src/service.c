@@ -44,6 +44,7 @@
 #include "metrics.h"
 #include "modes.h"
 #include "pki.h"
+#include "revocation.h"
 #include "state.h"
 #include "util.h"
 
@@ -62,6 +63,7 @@ struct check {
         const struct cfg *cfg;
         const struct pki *pki;
         time_t started;
+        struct rev_opts ro;
         int r;
         struct cycle_result res;
 };
@@ -81,6 +83,8 @@ struct service {
         char status[512];               /* the last STATUS=, restored after a failed reload */
         struct check check;
         bool reload_pending;            /* SIGHUP during a check */
+        char *cache_dir;                /* revocation.h's cache */
+        struct rev_outages rev_outages; /* failing revocation sources, announced once */
         /* The mailboxes of the last check that reached the directory
          * (configured and discovered); empty before it. */
         struct cycle_set known;
@@ -302,12 +306,23 @@ static int schedule(struct service *s, uint64_t delay_usec)
         return r;
 }
 
+/* One journal entry when a revocation source starts failing, one when it is back. */
+static void on_rev_source(const char *source, const char *why, bool covered, bool recovered,
+                          void *arg)
+{
+        (void)arg;
+        if (recovered)
+                journal_source_back(source);
+        else
+                journal_source_failing(source, why, covered);
+}
+
 static void *check_main(void *userdata)
 {
         struct check *k = userdata;
         uint64_t one = 1;
 
-        k->r = cycle_run_all(k->cfg, k->pki, k->started, &k->res);
+        k->r = cycle_run_all(k->cfg, k->pki, k->started, &k->ro, &k->res);
         (void)!write(k->done_fd, &one, sizeof(one));
         return NULL;
 }
@@ -323,6 +338,7 @@ static int on_timer(sd_event_source *es, uint64_t usec, void *userdata)
         k->cfg = s->cfg;
         k->pki = s->pki;
         k->started = time(NULL);
+        k->ro = (struct rev_opts){ .cache_dir = s->cache_dir };
         k->res = (struct cycle_result){ 0 };
         k->r = 0;
         e = pthread_create(&k->thread, NULL, check_main, k);
@@ -355,6 +371,8 @@ static int on_check_done(sd_event_source *es, int fd, uint32_t revents, void *us
         if (k->r < 0) {
                 log_error("the check could not run: %s", strerror(-k->r));
         } else {
+                if (rev_outages_update(&s->rev_outages, k->res.revocation, on_rev_source, s) < 0)
+                        log_error("out of memory");
                 if (k->res.directory_failed)
                         next = directory_down(s);
                 else
@@ -596,6 +614,8 @@ static void service_free(struct service *s)
         state_free(s->state);
         cycle_set_free(&s->known);
         free(s->state_path);
+        free(s->cache_dir);
+        rev_outages_free(&s->rev_outages);
         pki_free(s->pki);
         cfg_free(s->cfg);
 }
@@ -612,6 +632,9 @@ int service_run(const char *config_path)
                 goto out;
         }
         s.state_path = state_path();
+        s.cache_dir = rev_cache_dir();
+        if (s.cache_dir)
+                (void)mkdir(s.cache_dir, 0700);
         if (!s.state_path || !(s.state = open_state(s.state_path))) {
                 log_error("out of memory");
                 goto out;

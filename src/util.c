@@ -4,12 +4,15 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -495,6 +498,78 @@ void util_hex(const unsigned char *p, size_t n, char *out)
 char *util_strdup0(const char *s)
 {
         return s ? strdup(s) : NULL;
+}
+
+static uint64_t monotonic_usec(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int wait_connected(int fd, uint64_t deadline)
+{
+        struct pollfd p = { .fd = fd, .events = POLLOUT };
+        socklen_t len = sizeof(int);
+        uint64_t now;
+        int n, err = 0;
+
+        do {
+                now = monotonic_usec();
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                n = poll(&p, 1, (int)((deadline - now + 999) / 1000));
+        } while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        if (n == 0)
+                return -ETIMEDOUT;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+                return -errno;
+        return -err;
+}
+
+int util_connect_tcp(const char *host, int port, uint64_t timeout_usec, int *ret, char **why)
+{
+        struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+        struct addrinfo *res = NULL;
+        uint64_t deadline = monotonic_usec() + timeout_usec;
+        char service[16];
+        int fd = -1, r = -EHOSTUNREACH, e;
+
+        *why = NULL;
+        snprintf(service, sizeof(service), "%d", port);
+        e = getaddrinfo(host, service, &hints, &res);
+        if (e != 0) {
+                if (asprintf(why, "%s: %s", host, gai_strerror(e)) < 0)
+                        *why = NULL;
+                return -EHOSTUNREACH;
+        }
+        for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
+                fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                            a->ai_protocol);
+                if (fd < 0) {
+                        r = -errno;
+                        continue;
+                }
+                r = connect(fd, a->ai_addr, a->ai_addrlen) == 0 ? 0 : -errno;
+                if (r == -EINPROGRESS)
+                        r = wait_connected(fd, deadline);
+                if (r < 0) {
+                        close(fd);
+                        fd = -1;
+                }
+        }
+        freeaddrinfo(res);
+        if (fd < 0) {
+                if (asprintf(why, "%s", r == -ETIMEDOUT ? "no answer within the timeout"
+                                                        : strerror(-r)) < 0)
+                        *why = NULL;
+                return r;
+        }
+        *ret = fd;
+        return 0;
 }
 
 /* ---- files replaced atomically ----------------------------------------- */

@@ -400,7 +400,18 @@ static void good_cert_fields(json_t *c, time_t checked_at)
         usages_are(c, "usable_for", "encryption,signature");
         ck_assert(json_is_array(json_object_get(c, "problems")));
         ck_assert_uint_eq(json_array_size(json_object_get(c, "problems")), 0);
-        ck_assert_uint_eq(json_object_size(c), 16);
+        {
+                /* The configured CRL file decided (revocation_source, smimewatch(8)). */
+                json_t *src = json_object_get(c, "revocation_source");
+
+                ck_assert(json_is_object(src));
+                ck_assert_str_eq(str(src, "type"), "file");
+                ck_assert_ptr_nonnull(strstr(str(src, "location"), "crls/sub.pem"));
+                ck_assert(is_rfc3339_utc(str(src, "this_update")));
+                ck_assert(is_rfc3339_utc(str(src, "next_update")));
+                ck_assert_uint_eq(json_object_size(src), 4);
+        }
+        ck_assert_uint_eq(json_object_size(c), 17);
         free(sha);
         free(serial);
         free(nb);

@@ -293,6 +293,25 @@ START_TEST(booleans_and_words)
                                 CFG_NEED_PKI);
         ck_assert(c->pki.revocation);
         ck_assert_uint_eq(c->require_usages, USAGE_ALL);
+        /* The defaults of the revocation keys. */
+        ck_assert_int_eq(c->pki.revocation, CFG_REV_CRL);
+        ck_assert_uint_eq(c->pki.n_sources, 2);
+        ck_assert_int_eq(c->pki.sources[0], CFG_SRC_FILES);
+        ck_assert_int_eq(c->pki.sources[1], CFG_SRC_CRL_DP);
+        ck_assert_ptr_null(c->pki.http_proxy);
+        ck_assert_uint_eq(c->pki.fetch_timeout_usec, 10 * USEC_PER_SEC);
+        ck_assert_uint_eq(c->pki.crl_refresh_usec, 3600 * USEC_PER_SEC);
+        cfg_free(c);
+        c = load_ok(PKI_OK "revocation = ocsp-then-crl\nrevocation_sources = crl-directory, crl-dp\n"
+                    "http_proxy = http://proxy.example:3128\nfetch_timeout = 3s\ncrl_refresh = 15m\n",
+                    CFG_NEED_PKI);
+        ck_assert_int_eq(c->pki.revocation, CFG_REV_OCSP_THEN_CRL);
+        ck_assert_uint_eq(c->pki.n_sources, 2);
+        ck_assert_int_eq(c->pki.sources[0], CFG_SRC_CRL_DIRECTORY);
+        ck_assert_int_eq(c->pki.sources[1], CFG_SRC_CRL_DP);
+        ck_assert_str_eq(c->pki.http_proxy, "http://proxy.example:3128");
+        ck_assert_uint_eq(c->pki.fetch_timeout_usec, 3 * USEC_PER_SEC);
+        ck_assert_uint_eq(c->pki.crl_refresh_usec, 900 * USEC_PER_SEC);
         cfg_free(c);
 }
 END_TEST
@@ -343,7 +362,19 @@ static const struct {
           "@F:3: [pki] crls 'nocrl.pem': cannot access @D/nocrl.pem: No such file or directory" },
         { PKI_OK "crls = crl1.pem,,crls\n",
           "@F:3: [pki] crls 'crl1.pem,,crls': empty item in the comma-separated list" },
-        { PKI_OK "revocation = ocsp\n", "@F:3: [pki] revocation 'ocsp': want crl or off" },
+        { PKI_OK "revocation = crl-then-ocsp\n",
+          "@F:3: [pki] revocation 'crl-then-ocsp': want crl, ocsp, ocsp-then-crl or off" },
+        { PKI_OK "revocation_sources = crl-dp ocsp\n",
+          "@F:3: [pki] revocation_sources 'ocsp': want files, crl-dp or crl-directory "
+          "(OCSP is chosen with revocation = ocsp or ocsp-then-crl)" },
+        { PKI_OK "revocation_sources = files crl-dp files\n",
+          "@F:3: [pki] revocation_sources 'files': named twice" },
+        { PKI_OK "http_proxy = proxy.example:3128\n",
+          "@F:3: [pki] http_proxy 'proxy.example:3128': want http://HOST[:PORT]" },
+        { PKI_OK "fetch_timeout = 0s\n",
+          "@F:3: [pki] fetch_timeout '0s': must be between 1s and 5m" },
+        { PKI_OK "crl_refresh = 5s\n",
+          "@F:3: [pki] crl_refresh '5s': must be between 10s and 30d" },
         { PKI_OK "require_policy = 1.2.3, anyPolicy\n",
           "@F:3: [pki] require_policy 'anyPolicy': not a dotted OID such as 2.5.29.32.0" },
         { PKI_OK "require_policy = 1.2.3.\n",
@@ -1009,7 +1040,11 @@ START_TEST(example_config)
         ck_assert_int_eq(c->service.warn_days, 30);
         ck_assert_int_eq(c->service.critical_days, 7);
         ck_assert_uint_eq(c->service.realert_usec, 24 * 3600 * USEC_PER_SEC);
-        ck_assert(c->pki.revocation);
+        ck_assert_int_eq(c->pki.revocation, CFG_REV_CRL);
+        ck_assert_uint_eq(c->pki.n_crls, 0);
+        ck_assert_uint_eq(c->pki.n_sources, 2);
+        ck_assert_uint_eq(c->pki.fetch_timeout_usec, 10 * USEC_PER_SEC);
+        ck_assert_uint_eq(c->pki.crl_refresh_usec, 3600 * USEC_PER_SEC);
         ck_assert_uint_eq(c->pki.min_rsa_bits, 3000);
         ck_assert_uint_eq(c->pki.min_ec_bits, 256);
         ck_assert_int_eq(c->directory.scope, CFG_SCOPE_SUB);

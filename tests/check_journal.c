@@ -374,7 +374,7 @@ START_TEST(catalogs)
         size_t n = msgids_of_header(ids, 32), len;
         unsigned char *db;
 
-        ck_assert_uint_eq(n, 16);
+        ck_assert_uint_eq(n, 18);
         dbpath = tl_path(root, "var/lib/systemd/catalog/database");
         ck_assert_int_eq(util_read_file(dbpath, UTIL_MAX_FILE_SIZE, &db, &len), 0);
         for (size_t i = 0; i < n; i++) {

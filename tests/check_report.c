@@ -82,6 +82,8 @@ static void cert_done(struct cert_result *r)
         free(r->issuer);
         free(r->serial);
         free(r->path_error);
+        free(r->rev_source.kind);
+        free(r->rev_source.location);
         problem_list_free(&r->problems);
 }
 
@@ -327,7 +329,7 @@ static void assert_strings(const json_t *a, const char *const *want)
 static const char *const cert_keys[] = {
         "source", "attribute", "subject", "issuer", "serial", "sha256", "not_before",
         "not_after", "days_left", "key", "usages", "path_valid", "path_error", "revocation",
-        "usable_for", "problems", NULL,
+        "revocation_source", "usable_for", "problems", NULL,
 };
 
 static const char *const no_strings[] = { NULL };
@@ -359,9 +361,28 @@ START_TEST(cert_json_good)
         assert_null(j, "path_error");
         /* The names are evaluate.c's (rev_status_name), whatever they are. */
         assert_str(j, "revocation", rev_status_name(REV_GOOD));
+        /* No source recorded: null. */
+        assert_null(j, "revocation_source");
         assert_strings(json_object_get(j, "usable_for"), both);
         ck_assert(json_is_array(json_object_get(j, "problems")));
         ck_assert_uint_eq(json_array_size(json_object_get(j, "problems")), 0);
+        json_decref(j);
+        /* With one: type, location, this_update, next_update (null when none). */
+        r.rev_source = (struct cert_rev_source){ .kind = strdup("crl"),
+                                                 .location = strdup("http://crl.example/ca.crl"),
+                                                 .this_update = 1733000000 };
+        j = report_cert_json(&r);
+        {
+                static const char *const src_keys[] = { "type", "location", "this_update",
+                                                        "next_update", NULL };
+                json_t *s = json_object_get(j, "revocation_source");
+
+                assert_keys(s, src_keys);
+                assert_str(s, "type", "crl");
+                assert_str(s, "location", "http://crl.example/ca.crl");
+                assert_str(s, "this_update", "2024-11-30T20:53:20Z");
+                assert_null(s, "next_update");
+        }
         json_decref(j);
         cert_done(&r);
 }

@@ -217,11 +217,11 @@ START_TEST(parallel_equals_sequential)
         ck_assert_msg(load_settings(conf, CFG_NEED_DIRECTORY, &c, &errors) == 0, "%s", errors);
         ck_assert_msg(pki_load(&c->pki, &pki, &errors) == 0, "%s", errors);
         ck_assert_uint_ge(c->n_mailboxes, n);
-        ck_assert_int_eq(cycle_run(c, pki, c->mailboxes, n, now, &all), 0);
+        ck_assert_int_eq(cycle_run(c, pki, c->mailboxes, n, now, NULL, &all), 0);
         ck_assert(!all.directory_failed);
         ck_assert_uint_eq(all.n_mailboxes, n);
         for (size_t first = 0; first < n; first += chunk) {
-                ck_assert_int_eq(cycle_run(c, pki, c->mailboxes + first, chunk, now, &part), 0);
+                ck_assert_int_eq(cycle_run(c, pki, c->mailboxes + first, chunk, now, NULL, &part), 0);
                 for (size_t i = 0; i < chunk; i++)
                         same_result(&all.mailboxes[first + i], &part.mailboxes[i]);
                 cycle_result_free(&part);
@@ -258,11 +258,11 @@ START_TEST(memory_given_back)
         ck_assert_msg(pki_load(&c->pki, &pki, &errors) == 0, "%s", errors);
         /* A first cycle warms OpenSSL's and libldap's lasting caches and
          * makes the helper threads' malloc arenas. */
-        ck_assert_int_eq(cycle_run(c, pki, c->mailboxes, c->n_mailboxes, time(NULL), &all), 0);
+        ck_assert_int_eq(cycle_run(c, pki, c->mailboxes, c->n_mailboxes, time(NULL), NULL, &all), 0);
         cycle_result_free(&all);
         cycle_release_memory();
         before = rss_kib();
-        ck_assert_int_eq(cycle_run(c, pki, c->mailboxes, c->n_mailboxes, time(NULL), &all), 0);
+        ck_assert_int_eq(cycle_run(c, pki, c->mailboxes, c->n_mailboxes, time(NULL), NULL, &all), 0);
         ck_assert_uint_eq(all.n_mailboxes, N_MAILBOXES);
         cycle_result_free(&all);
         cycle_release_memory();

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "httptest.h"
 #include "journalread.h"
 #include "ldaptest.h"
 #include "msgid.h"
@@ -41,6 +42,7 @@ struct world {
         char *url;              /* ldap://127.0.0.1:PORT */
         char *conf;
         char *state;            /* STATE_DIRECTORY */
+        char *cache;            /* CACHE_DIRECTORY */
         char *err;              /* the service's stderr */
         int notify_fd;
         char *notify_path;
@@ -127,8 +129,10 @@ static void world_init(struct world *w)
         w->ldap = tl_path(w->dir, "ldap");
         w->conf = tl_path(w->dir, "smimewatch.conf");
         w->state = tl_path(w->dir, "state");
+        w->cache = tl_path(w->dir, "cache");
         w->err = tl_path(w->dir, "stderr");
         ck_assert_int_eq(mkdir(w->state, 0700), 0);
+        ck_assert_int_eq(mkdir(w->cache, 0700), 0);
         ck_assert_int_eq(tl_sh("'%s' init '%s' >&2", script("mkpki"), w->pki), 0);
         issue(w, "ok", "ok@test.example", "");
         issue(w, "exp", "exp@test.example", "--to 20");
@@ -214,6 +218,7 @@ static void world_free(struct world *w)
         free(w->url);
         free(w->conf);
         free(w->state);
+        free(w->cache);
         free(w->err);
         free(w->notify_path);
 }
@@ -357,6 +362,8 @@ static pid_t service_start(struct world *w, int flags)
                 dup2(err, 2);
                 setenv("NOTIFY_SOCKET", w->notify_path, 1);
                 setenv("STATE_DIRECTORY", w->state, 1);
+                if (w->cache)
+                        setenv("CACHE_DIRECTORY", w->cache, 1);
                 setenv("SMIMEWATCH_TEST_BACKOFF_START", "1s", 1);
                 setenv("WATCHDOG_USEC", "1000000", 1);
                 snprintf(buf, sizeof(buf), "%d", (int)getpid());
@@ -1210,6 +1217,146 @@ START_TEST(metrics_file_unwritable)
 }
 END_TEST
 
+static bool has_source(json_t *list, const char *source)
+{
+        for (size_t i = 0; i < json_array_size(list); i++) {
+                const char *v = jr_field(json_array_get(list, i), "SMIMEWATCH_SOURCE");
+
+                if (v && strcmp(v, source) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* Issue 7's "done when": no CRL file configured, CRLs valid for seconds and
+ * served only by their distribution point (tests/httpd). The service keeps
+ * the revocation status current by itself across three CRL lifetimes: a
+ * revocation published meanwhile shows up at the first check after the
+ * cached CRL is due; a CRL server that is down while the cached CRL is
+ * still current raises no alarm, only one outage entry, and one recovery
+ * entry when it is back. The checks are driven by SIGHUP (each reload
+ * checks at once), so the test takes seconds, not intervals. */
+START_TEST(revocation_current_by_itself)
+{
+        struct world w;
+        struct tl_httpd h = { 0 };
+        char *http_dir, *www, *ldif, *web_url = NULL, *root_url = NULL;
+        size_t from = 0;
+        json_t *e, *l;
+        time_t t0;
+        pid_t pid;
+        int port = tl_fixed_port();
+        FILE *f;
+
+        world_init(&w);
+        http_dir = tl_path(w.dir, "http");
+        www = tl_path(http_dir, "www");
+        ck_assert_int_ge(asprintf(&web_url, "http://127.0.0.1:%d/web.crl", port), 0);
+        ck_assert_int_ge(asprintf(&root_url, "http://127.0.0.1:%d/root.crl", port), 0);
+        ck_assert_int_eq(tl_sh("'%s' ca '%s' web --key rsa3072 --crl-url http://127.0.0.1:%d/root.crl "
+                               ">&2", script("mkpki"), w.pki, port), 0);
+        ck_assert_int_eq(tl_sh("'%s' issue '%s' rv --ca web --email rv@test.example --crl-url %s "
+                               ">&2 && '%s' issue '%s' rv2 --ca web --email rv2@test.example "
+                               "--crl-url %s >&2", script("mkpki"), w.pki, web_url,
+                               script("mkpki"), w.pki, web_url), 0);
+        ldif = tl_path(w.dir, "rv.ldif");
+        f = fopen(ldif, "w");
+        ck_assert_ptr_nonnull(f);
+        ldif_person(f, &w, "rv", "rv");
+        ldif_person(f, &w, "rv2", "rv2");
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(tl_sh("'%s' add '%s' '%s'", script("slapd-ctl"), w.ldap, ldif), 0);
+        free(ldif);
+        /* CRL 1 of web: valid for ten seconds, due a second before it expires. */
+        t0 = time(NULL);
+        ck_assert_int_eq(tl_sh("mkdir -p '%s' && '%s' crl '%s' root --der '%s/root.crl' >&2 && "
+                               "'%s' crl '%s' web --from -2s --to 8s --der '%s/web.crl' >&2",
+                               www, script("mkpki"), w.pki, www, script("mkpki"), w.pki, www), 0);
+        tl_httpd_start(&h, http_dir, port);
+        f = fopen(w.conf, "w");
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "[service]\ninterval = 1h\n[pki]\ntrust_anchors = %s/anchors.pem\n"
+                "intermediates = %s/ca/web/cert.pem\nfetch_timeout = 10s\n"
+                "[directory]\nuri = %s\nbase = " SUFFIX "\ntimeout = 2s\n"
+                "[policy]\nrequire = encryption\n"
+                "[mailbox rv@test.example]\n[mailbox rv2@test.example]\n", w.pki, w.pki, w.url);
+        ck_assert_int_eq(fclose(f), 0);
+
+        pid = service_start(&w, START_PLAIN);
+        e = summary(pid, 1);
+        ck_field(e, "SMIMEWATCH_OK", "2");
+        json_decref(e);
+        ck_assert_int_eq(tl_httpd_hits(&h, "/web.crl"), 1);
+        /* Not due yet: the next check fetches nothing. */
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        e = summary(pid, 2);
+        ck_field(e, "SMIMEWATCH_OK", "2");
+        json_decref(e);
+        ck_assert_int_eq(tl_httpd_hits(&h, "/web.crl"), 1);
+
+        /* rv is revoked and CRL 2 published; CRL 1 expires: the next check
+         * must fetch, or rv2 would turn REVOCATION_UNKNOWN. */
+        ck_assert_int_eq(tl_sh("'%s' revoke '%s' rv >&2 && '%s' crl '%s' web --from -1s --to 60s "
+                               "--der '%s/web.crl' >&2", script("mkpki"), w.pki, script("mkpki"),
+                               w.pki, www), 0);
+        while (time(NULL) < t0 + 8)
+                usleep(100 * 1000);
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        e = summary(pid, 3);
+        ck_field(e, "SMIMEWATCH_OK", "1");
+        ck_field(e, "SMIMEWATCH_CRITICAL", "1");
+        json_decref(e);
+        ck_assert_int_eq(tl_httpd_hits(&h, "/web.crl"), 2);
+
+        /* The CRL server goes down while CRL 2 is current and due (its
+         * refresh interval passed): no alarm, one outage entry. */
+        tl_httpd_stop(&h);
+        ck_assert_int_eq(tl_sh("touch -d '-2 hours' '%s'/crl-*", w.cache), 0);
+        for (size_t n = 4; n <= 5; n++) {
+                ck_assert_int_eq(kill(pid, SIGHUP), 0);
+                e = summary(pid, n);
+                ck_field(e, "SMIMEWATCH_OK", "1");
+                ck_field(e, "SMIMEWATCH_CRITICAL", "1");
+                json_decref(e);
+        }
+        /* One entry per source (web's CRL and the root's, both due), each
+         * covered by its cached CRL: notice, not warning. */
+        l = entries(pid, MSGID_REVOCATION_SOURCE_FAILING, NULL, 2);
+        ck_assert_uint_eq(json_array_size(l), 2);
+        ck_assert(has_source(l, web_url) && has_source(l, root_url));
+        for (size_t i = 0; i < 2; i++) {
+                ck_field(json_array_get(l, i), "SMIMEWATCH_COVERED", "yes");
+                ck_field(json_array_get(l, i), "PRIORITY", "5");
+        }
+        json_decref(l);
+        ck_assert_uint_eq(count(pid, MSGID_REVOCATION_UNKNOWN, NULL), 0);
+
+        /* Back, with CRL 3. */
+        ck_assert_int_eq(tl_sh("'%s' crl '%s' web --from -1s --to 30s --der '%s/web.crl' >&2",
+                               script("mkpki"), w.pki, www), 0);
+        tl_httpd_start(&h, http_dir, port);
+        ck_assert_int_eq(kill(pid, SIGHUP), 0);
+        e = summary(pid, 6);
+        ck_field(e, "SMIMEWATCH_CRITICAL", "1");
+        json_decref(e);
+        l = entries(pid, MSGID_REVOCATION_SOURCE_BACK, NULL, 2);
+        ck_assert_uint_eq(json_array_size(l), 2);
+        ck_assert(has_source(l, web_url) && has_source(l, root_url));
+        json_decref(l);
+        ck_assert_uint_eq(count(pid, MSGID_REVOCATION_SOURCE_FAILING, NULL), 2);
+        ck_assert_uint_eq(count(pid, MSGID_REVOCATION_UNKNOWN, NULL), 0);
+        ck_assert_int_eq(tl_httpd_hits(&h, "/web.crl"), 3);
+        service_stop(&w, pid, &from);
+        tl_httpd_stop(&h);
+        free(h.dir);
+        free(web_url);
+        free(root_url);
+        free(www);
+        free(http_dir);
+        world_free(&w);
+}
+END_TEST
+
 /* SIGUSR1 checks now, not after the interval (10 s here). */
 START_TEST(check_now)
 {
@@ -1398,6 +1545,7 @@ static Suite *service_suite(void)
         tcase_add_test(t, reload_bad_and_good);
         tcase_add_test(t, directory_outage);
         tcase_add_test(t, restart_keeps_alert_state);
+        tcase_add_test(t, revocation_current_by_itself);
         tcase_add_test(t, stop_mid_check);
         tcase_add_test(t, full_and_read_only_disk);
         tcase_add_test(t, kill_nine);
