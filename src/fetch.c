@@ -43,15 +43,12 @@ static int set_why(char **why, const char *fmt, ...) __attribute__((format(print
 static int set_why(char **why, const char *fmt, ...)
 {
         va_list ap;
-        int r;
 
         free(*why);
         va_start(ap, fmt);
-        r = vasprintf(why, fmt, ap);
+        *why = util_vformat(fmt, ap);
         va_end(ap);
-        if (r < 0)
-                *why = NULL;
-        return r < 0 ? -ENOMEM : 0;
+        return *why ? 0 : -ENOMEM;
 }
 
 /* What OpenSSL's HTTP client said, e.g. "max resp len exceeded" or

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 static const char *const status_names[SW_STATUS_COUNT] = {
         [SW_OK] = "ok", [SW_WARNING] = "warning",
         [SW_CRITICAL] = "critical", [SW_UNKNOWN] = "unknown",
@@ -83,14 +85,13 @@ struct problem *problem_add(struct problem_list *l, enum problem_code code,
                             enum sw_status level, const char *fmt, ...)
 {
         struct problem *items, *p;
-        char *msg = NULL;
+        char *msg;
         va_list ap;
-        int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
+        msg = util_vformat(fmt, ap);
         va_end(ap);
-        if (r < 0)
+        if (!msg)
                 return NULL;
         items = realloc(l->items, (l->n + 1) * sizeof(*items));
         if (!items) {

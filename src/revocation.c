@@ -174,14 +174,14 @@ static int add_failure(struct rev_gathering *g, const X509_NAME *issuer, const c
 {
         struct rev_material *m = g->m;
         struct rev_failure *grown;
-        char *why = NULL;
+        char *why;
         va_list ap;
         int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&why, fmt, ap);
+        why = util_vformat(fmt, ap);
         va_end(ap);
-        if (r < 0)
+        if (!why)
                 return -ENOMEM;
         grown = realloc(m->fail, (m->n_fail + 1) * sizeof(*grown));
         if (!grown) {
