@@ -1239,7 +1239,11 @@ static struct cfg *cfg_new(const char *path)
         c->path = strdup(path);
         c->directory.filter = strdup("(mail=%s)");
         if (!c->path || !c->directory.filter) {
-                cfg_free(c);
+                /* Only these two are set yet (and cfg_free() here made GCC's
+                 * analyzer see a double free of two fields still NULL). */
+                free(c->path);
+                free(c->directory.filter);
+                free(c);
                 return NULL;
         }
         return c;
