@@ -223,7 +223,7 @@ static int http_fetch(const struct fetch_opts *o, const char *url, const char *c
                 r = http_once(o, current, content_type, body, body_len, data, len, &redirect, why);
                 if (r < 0 || !redirect)
                         break;
-                clean = util_sanitize(redirect, strlen(redirect), FETCH_MSG_MAX);
+                clean = util_cut(redirect, strlen(redirect), FETCH_MSG_MAX);
                 if (hops == FETCH_MAX_REDIRECTS)
                         r = set_why(why, "more than %d redirects (the last to '%s')",
                                     FETCH_MAX_REDIRECTS, clean ? clean : "?") < 0 ? -ENOMEM

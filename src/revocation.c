@@ -125,16 +125,9 @@ static bool strv_has(char **v, size_t n, const char *s)
         return false;
 }
 
-static void strv_free(char **v, size_t n)
-{
-        for (size_t i = 0; v && i < n; i++)
-                free(v[i]);
-        free(v);
-}
-
 static char *clean(const char *s)
 {
-        return util_sanitize(s, strlen(s), REV_MSG_MAX);
+        return util_cut(s, strlen(s), REV_MSG_MAX);
 }
 
 static void sha256_hex(const void *p, size_t n, char out[65])
@@ -986,10 +979,10 @@ void rev_gather_abort(struct rev_gathering *g)
                 return;
         for (size_t i = 0; i < g->n_groups; i++) {
                 X509_free(g->groups[i].issuer);
-                strv_free(g->groups[i].urls, g->groups[i].n_urls);
+                util_strv_free(g->groups[i].urls, g->groups[i].n_urls);
         }
         free(g->groups);
-        strv_free(g->dead, g->n_dead);
+        util_strv_free(g->dead, g->n_dead);
         sk_X509_pop_free(g->cas, X509_free);
         rev_material_free(g->m);
         free(g);
@@ -1035,7 +1028,7 @@ void rev_material_free(struct rev_material *m)
                 free(m->fail[i].why);
         }
         free(m->fail);
-        strv_free(m->ok, m->n_ok);
+        util_strv_free(m->ok, m->n_ok);
         free(m);
 }
 
@@ -1143,6 +1136,6 @@ int rev_outages_update(struct rev_outages *o, const struct rev_material *m, rev_
 
 void rev_outages_free(struct rev_outages *o)
 {
-        strv_free(o->sources, o->n);
+        util_strv_free(o->sources, o->n);
         *o = (struct rev_outages){ 0 };
 }
