@@ -130,11 +130,22 @@ int util_parse_time(const char *s, time_t *ret)
         return 0;
 }
 
+/* The UTC calendar time of t with a year util_parse_time() reads back
+ * (four digits: strftime's %Y writes "525" for the year 525); false for
+ * a time outside the years 0 to 9999. */
+static bool utc_tm(time_t t, struct tm *tm)
+{
+        return gmtime_r(&t, tm) && tm->tm_year >= -1900 && tm->tm_year <= 9999 - 1900;
+}
+
 char *util_format_time(time_t t, char buf[static 21])
 {
         struct tm tm;
 
-        if (!gmtime_r(&t, &tm) || strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        /* gmtime_r() keeps the fields in range: it always fits. */
+        if (!utc_tm(t, &tm) ||
+            snprintf(buf, 21, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) != 20)
                 snprintf(buf, 21, "1970-01-01T00:00:00Z");
         return buf;
 }
@@ -143,7 +154,8 @@ char *util_format_date(time_t t, char buf[static 11])
 {
         struct tm tm;
 
-        if (!gmtime_r(&t, &tm) || strftime(buf, 11, "%Y-%m-%d", &tm) == 0)
+        if (!utc_tm(t, &tm) ||
+            snprintf(buf, 11, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) != 10)
                 snprintf(buf, 11, "1970-01-01");
         return buf;
 }

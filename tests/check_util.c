@@ -42,6 +42,13 @@ START_TEST(times)
         ck_assert_str_eq(util_format_time(t, buf), "2026-11-28T20:00:00Z");
         ck_assert_int_eq(util_parse_time("2026-11-28T21:30:00.25+01:30", &t), 0);
         ck_assert_str_eq(util_format_time(t, buf), "2026-11-28T20:00:00Z");
+        /* Every year util_parse_time() takes is written back with four
+         * digits (a state file with the year 525 once did not load again). */
+        ck_assert_int_eq(util_parse_time("0525-11-28T19:00:00Z", &t), 0);
+        ck_assert_str_eq(util_format_time(t, buf), "0525-11-28T19:00:00Z");
+        ck_assert_int_eq(util_parse_time("9999-12-31T23:59:59Z", &t), 0);
+        ck_assert_str_eq(util_format_time(t, buf), "9999-12-31T23:59:59Z");
+        ck_assert_str_eq(util_format_time(t + 1, buf), "1970-01-01T00:00:00Z");
         ck_assert_int_eq(util_parse_time("2026-02-31", &t), -EINVAL);
         ck_assert_int_eq(util_parse_time("2026-11-28T20:00:00", &t), -EINVAL);
         ck_assert_int_eq(util_parse_time("yesterday", &t), -EINVAL);
