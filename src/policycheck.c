@@ -257,11 +257,30 @@ static int report(X509_STORE_CTX *ctx, const struct profile *p, int n, int answe
         }
 }
 
+/* A path with a certificate that would leak: the others' caches as
+ * tree_init()'s first loop builds them, then the answer without a tree. */
+static int check_without_tree(X509_STORE_CTX *ctx, STACK_OF(X509) *chain, struct profile *p, int n)
+{
+        unsigned long flags = X509_VERIFY_PARAM_get_flags(X509_STORE_CTX_get0_param(ctx));
+
+        for (int i = 0; i < n; i++) {
+                X509 *x = sk_X509_value(chain, i);
+
+                if (p[i].leaks)
+                        continue;
+                if (build_cache(x) < 0) {
+                        X509_STORE_CTX_set_error(ctx, X509_V_ERR_OUT_OF_MEM);
+                        return 0;
+                }
+                p[i].invalid = (X509_get_extension_flags(x) & EXFLAG_INVALID_POLICY) != 0;
+        }
+        return report(ctx, p, n, answer(p, n, flags & X509_V_FLAG_EXPLICIT_POLICY));
+}
+
 static int guarded_check_policy(X509_STORE_CTX *ctx)
 {
         STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
         int n = sk_X509_num(chain) - 1; /* RFC 5280 paths omit the anchor */
-        unsigned long flags = X509_VERIFY_PARAM_get_flags(X509_STORE_CTX_get0_param(ctx));
         struct profile *p = NULL;
         bool leaks = false;
         int r = 0;
@@ -269,32 +288,19 @@ static int guarded_check_policy(X509_STORE_CTX *ctx)
         if (n <= 0 || X509_STORE_CTX_get0_parent_ctx(ctx))
                 return def_check_policy(ctx);
         p = calloc((size_t)n, sizeof(*p));
-        if (!p)
+        if (!p) {
+                X509_STORE_CTX_set_error(ctx, X509_V_ERR_OUT_OF_MEM);
                 goto out;
+        }
         for (int i = 0; i < n; i++) {
-                if (profile(sk_X509_value(chain, i), &p[i]) < 0)
+                if (profile(sk_X509_value(chain, i), &p[i]) < 0) {
+                        X509_STORE_CTX_set_error(ctx, X509_V_ERR_OUT_OF_MEM);
                         goto out;
+                }
                 leaks |= p[i].leaks;
         }
-        if (!leaks) {
-                r = def_check_policy(ctx);
-                goto done;
-        }
-        for (int i = 0; i < n; i++) {
-                X509 *x = sk_X509_value(chain, i);
-
-                if (p[i].leaks)
-                        continue;
-                if (build_cache(x) < 0)
-                        goto out;
-                p[i].invalid = (X509_get_extension_flags(x) & EXFLAG_INVALID_POLICY) != 0;
-        }
-        r = report(ctx, p, n, answer(p, n, flags & X509_V_FLAG_EXPLICIT_POLICY));
-        goto done;
+        r = leaks ? check_without_tree(ctx, chain, p, n) : def_check_policy(ctx);
 out:
-        X509_STORE_CTX_set_error(ctx, X509_V_ERR_OUT_OF_MEM);
-        r = 0;
-done:
         free(p);
         return r;
 }
