@@ -82,6 +82,8 @@ struct rev_material {
         size_t n_ce;
         struct ocsp_entry *oe;
         size_t n_oe;
+        size_t *oe_index;               /* open addressing by SHA-256: 1 + index into oe, 0: free */
+        size_t n_oe_index;              /* slots, a power of two above twice n_oe */
         struct note *notes;
         size_t n_notes;
         struct rev_failure *fail;
@@ -776,6 +778,61 @@ static int ocsp_request(OCSP_CERTID *id, OCSP_REQUEST **req, unsigned char **der
         return *len > 0 ? 0 : -ENOMEM;
 }
 
+/* The OCSP answers are looked up by the certificate's SHA-256 (hex) for
+ * every certificate of a cycle: hashed, not a scan over all of them. */
+static size_t slot_of(const char *sha, size_t n_slots)
+{
+        size_t h = 0;
+
+        for (int i = 0; i < 16; i++)
+                h = h << 4 | (size_t)(sha[i] <= '9' ? sha[i] - '0' : sha[i] - 'a' + 10);
+        return h & (n_slots - 1);
+}
+
+static const struct ocsp_entry *ocsp_find(const struct rev_material *m, const char *sha)
+{
+        if (m->n_oe_index == 0)
+                return NULL;
+        for (size_t k = slot_of(sha, m->n_oe_index);; k = (k + 1) & (m->n_oe_index - 1)) {
+                size_t i = m->oe_index[k];
+
+                if (i == 0)
+                        return NULL;
+                if (strcmp(m->oe[i - 1].sha256, sha) == 0)
+                        return &m->oe[i - 1];
+        }
+}
+
+/* Entry n_oe - 1 into the index, grown first when it would be half full. */
+static int ocsp_index(struct rev_material *m)
+{
+        if (2 * m->n_oe >= m->n_oe_index) {
+                size_t n = m->n_oe_index ? 2 * m->n_oe_index : 64;
+                size_t *grown = calloc(n, sizeof(*grown));
+
+                if (!grown)
+                        return -ENOMEM;
+                free(m->oe_index);
+                m->oe_index = grown;
+                m->n_oe_index = n;
+                for (size_t i = 0; i + 1 < m->n_oe; i++) {
+                        size_t k = slot_of(m->oe[i].sha256, n);
+
+                        while (grown[k])
+                                k = (k + 1) & (n - 1);
+                        grown[k] = i + 1;
+                }
+        }
+        {
+                size_t k = slot_of(m->oe[m->n_oe - 1].sha256, m->n_oe_index);
+
+                while (m->oe_index[k])
+                        k = (k + 1) & (m->n_oe_index - 1);
+                m->oe_index[k] = m->n_oe;
+        }
+        return 0;
+}
+
 static int ocsp_add(struct rev_material *m, struct ocsp_entry *e, const char *sha, const char *url)
 {
         struct ocsp_entry *grown;
@@ -789,6 +846,10 @@ static int ocsp_add(struct rev_material *m, struct ocsp_entry *e, const char *sh
         if (grown) {
                 m->oe = grown;
                 grown[m->n_oe++] = *e;
+                if (ocsp_index(m) < 0) {
+                        m->n_oe--;
+                        grown = NULL;
+                }
         }
         unlock(m);
         if (!grown) {
@@ -978,10 +1039,7 @@ static int add_dps(struct group *gr, X509 *x)
 
 static bool has_ocsp(const struct rev_material *m, const char *sha)
 {
-        for (size_t i = 0; i < m->n_oe; i++)
-                if (strcmp(m->oe[i].sha256, sha) == 0)
-                        return true;
-        return false;
+        return ocsp_find(m, sha) != NULL;
 }
 
 /* One certificate: its group, its distribution points, its OCSP answer. */
@@ -1176,6 +1234,7 @@ void rev_material_free(struct rev_material *m)
         for (size_t i = 0; i < m->n_oe; i++)
                 free(m->oe[i].location);
         free(m->oe);
+        free(m->oe_index);
         for (size_t i = 0; i < m->n_notes; i++) {
                 X509_NAME_free(m->notes[i].issuer);
                 free(m->notes[i].text);
@@ -1234,7 +1293,6 @@ bool rev_ocsp_status(const struct rev_material *m, X509 *x, int *status, time_t 
                      int *reason, struct rev_source *src)
 {
         char sha[65];
-
         bool found = false, any;
 
         if (!m)
@@ -1245,11 +1303,11 @@ bool rev_ocsp_status(const struct rev_material *m, X509 *x, int *status, time_t 
         if (!any || !cert_sha256(x, sha))
                 return false;
         read_lock(m);
-        for (size_t i = 0; i < m->n_oe && !found; i++) {
-                const struct ocsp_entry *e = &m->oe[i];
+        {
+                const struct ocsp_entry *e = ocsp_find(m, sha);
 
-                if (strcmp(e->sha256, sha) != 0)
-                        continue;
+                if (!e)
+                        goto out;
                 *status = e->status;
                 *revoked_at = e->revoked_at;
                 *reason = e->reason;
@@ -1258,6 +1316,7 @@ bool rev_ocsp_status(const struct rev_material *m, X509 *x, int *status, time_t 
                                             .next_update = e->next_update };
                 found = true;
         }
+out:
         unlock(m);
         return found;
 }
