@@ -987,7 +987,7 @@ START_TEST(kill_nine)
         size_t rounds = e && atoi(e) > 0 ? (size_t)atoi(e) : 20, from = 0, dups, exp_n, nf_n;
         pid_t *pids = calloc(rounds + 1, sizeof(*pids));
         bool *saved = calloc(rounds + 1, sizeof(*saved));      /* alerted before it started */
-        char *path, *corrupt, *err = NULL;
+        char *path, *corrupt, *err = NULL, *metrics_dir, service[PATH_MAX + 64];
         long long t0 = now_ms();
         unsigned seed = (unsigned)time(NULL);
 
@@ -995,7 +995,12 @@ START_TEST(kill_nine)
         world_init(&w_kill);
         fprintf(stderr, "kill -9: %zu rounds, seed %u\n", rounds, seed);
         srand(seed);
-        write_conf(&w_kill, "ok exp nf", "realert = 1h");
+        /* The metrics file is replaced after every check the same way. */
+        metrics_dir = tl_path(w_kill.dir, "metrics");
+        ck_assert_int_eq(mkdir(metrics_dir, 0755), 0);
+        snprintf(service, sizeof(service), "realert = 1h\nmetrics_file = %s/smimewatch.prom",
+                 metrics_dir);
+        write_conf(&w_kill, "ok exp nf", service);
         path = tl_path(w_kill.state, "state.json");
         corrupt = tl_path(w_kill.state, "state.json.corrupt");
         for (size_t i = 0; i <= rounds; i++) {
@@ -1004,7 +1009,9 @@ START_TEST(kill_nine)
                 /* As kills in the middle of a save leave them: the start clears them. */
                 if (i == rounds)
                         ck_assert_int_eq(tl_sh("cd '%s' && touch state.json.Ab12Cd state.json.xY9876 "
-                                               "state.json.000000", w_kill.state), 0);
+                                               "state.json.000000 && cd '%s' && touch "
+                                               "smimewatch.prom.Ab12Cd smimewatch.prom.000000",
+                                               w_kill.state, metrics_dir), 0);
                 saved[i] = tl_sh("grep -q CERT_EXPIRING '%s' 2>/dev/null", path) == 0;
                 pids[i] = service_start(&w_kill, START_PLAIN);
                 if (i == rounds)
@@ -1021,11 +1028,16 @@ START_TEST(kill_nine)
                 /* at most the one the last kill cut off */
                 ck_assert_msg(tl_sh("test $(ls -A '%s' | grep -c '^state.json.') -le 1",
                                     w_kill.state) == 0, "round %zu: temporary files pile up", i);
+                ck_assert_msg(tl_sh("test $(ls -A '%s' | grep -c '^smimewatch.prom.') -le 1",
+                                    metrics_dir) == 0,
+                              "round %zu: temporary metrics files pile up", i);
         }
         json_decref(summary(pids[rounds], 1));
         service_stop(&w_kill, pids[rounds], &from);
         ck_assert_msg(tl_sh("test $(ls -A '%s' | grep -c '^state.json.') = 0", w_kill.state) == 0,
                       "temporary files left after a clean run");
+        ck_assert_msg(tl_sh("test $(ls -A '%s' | grep -c '^smimewatch.prom.') = 0", metrics_dir) == 0,
+                      "temporary metrics files left after a clean run");
         exp_n = count_of_pids(pids, NULL, rounds + 1, MSGID_CERT_EXPIRING, "exp@test.example");
         nf_n = count_of_pids(pids, NULL, rounds + 1, MSGID_MAILBOX_NOT_FOUND, "nf@test.example");
         dups = count_of_pids(pids, saved, rounds + 1, MSGID_CERT_EXPIRING, "exp@test.example");
@@ -1039,6 +1051,7 @@ START_TEST(kill_nine)
         ck_assert_msg(dups == 0, "%zu alerts repeated within realert after a restart", dups);
         free(path);
         free(corrupt);
+        free(metrics_dir);
         free(pids);
         free(saved);
         world_free(&w_kill);
