@@ -22,6 +22,7 @@
 #include <openssl/x509v3.h>
 
 #include "config.h"
+#include "policycheck.h"
 #include "util.h"
 #include "vmemo.h"
 
@@ -771,6 +772,8 @@ int pki_load(const struct cfg_pki *settings, struct pki **ret, char **err)
                 r = warm_caches(p);
         if (r == 0)
                 r = vmemo_install(p->store);
+        if (r == 0)
+                r = policycheck_install(p->store);
         if (r < 0)
                 goto out;
         *ret = p;

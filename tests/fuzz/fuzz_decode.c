@@ -24,25 +24,6 @@ static void setup(void)
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-const char *__lsan_default_suppressions(void);
-const char *__asan_default_options(void);
-
-/* libcrypto has no frame pointers: only the slow unwinder sees who
- * allocated, which the suppression below needs. */
-const char *__asan_default_options(void)
-{
-        return "fast_unwind_on_malloc=0";
-}
-
-/* OpenSSL 3.0's policy tree code leaks a decoded extension for some
- * malformed certificatePolicies/policyMappings (found by this target:
- * allocated inside X509_policy_check, never handed to smimewatch). It
- * is a few dozen bytes per such certificate, inside libcrypto. */
-const char *__lsan_default_suppressions(void)
-{
-        return "leak:X509_policy_check\n";
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         STACK_OF(X509) *certs = NULL;
