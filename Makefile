@@ -62,7 +62,7 @@ $(BUILD)/tests/check_%: tests/check_%.c $(TESTLIB_OBJ) $(BUILD)/libsmimewatch.a 
 # function, renamed from LLVMFuzzerTestOneInput to NAME_one.
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_OBJ  := $(patsubst tests/fuzz/%.c,$(BUILD)/tests/fuzz/%.o,$(FUZZ_SRC))
-$(BUILD)/tests/fuzz/%.o: tests/fuzz/%.c tests/fuzz/fuzzfile.h $(wildcard include/*.h) | $(BUILD)/tests/fuzz
+$(BUILD)/tests/fuzz/%.o: tests/fuzz/%.c $(wildcard tests/fuzz/*.h include/*.h) | $(BUILD)/tests/fuzz
 	$(CC) $(ALL_CFLAGS) -Itests/fuzz -DLLVMFuzzerTestOneInput=$*_one -c -o $@ $<
 
 $(BUILD)/tests/fuzz/fuzz-targets.h: $(FUZZ_SRC) | $(BUILD)/tests/fuzz
@@ -131,7 +131,8 @@ soak: deps
 # libFuzzer targets of the parsers of outside bytes (clang's runtime from
 # Debian's libclang-rt-14-dev), one tests/fuzz/fuzz_NAME.c each: each runs
 # FUZZ_SECONDS on its own corpus (build-fuzz/corpus-NAME, seeded from the
-# committed tests/fuzz/corpus/NAME) and prints how many inputs it ran. A
+# committed tests/fuzz/corpus/NAME) and prints how many inputs it ran (and
+# how many a second). A
 # crash stops make with the input in build-fuzz/crash-NAME-*: add it to
 # tests/fuzz/corpus/NAME, where make check replays every file (check_fuzz).
 FUZZ_SECONDS ?= 60
@@ -150,7 +151,8 @@ fuzz: deps
 	        -artifact_prefix=build-fuzz/crash-$$t- build-fuzz/corpus-$$t tests/fuzz/corpus/$$t \
 	        > build-fuzz/$$t.log 2>&1; rc=$$?; \
 	    execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' build-fuzz/$$t.log); \
-	    echo "fuzz: $$t: $${execs:-?} executions in $(FUZZ_SECONDS) s"; \
+	    rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' build-fuzz/$$t.log); \
+	    echo "fuzz: $$t: $${execs:-?} executions in $(FUZZ_SECONDS) s ($${rate:-?}/s)"; \
 	    if [ $$rc != 0 ]; then tail -40 build-fuzz/$$t.log; exit 1; fi; \
 	done
 

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
+#include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
 struct cfg;
@@ -82,6 +83,24 @@ const char *rev_tried(const struct rev_material *m, const X509_NAME *issuer);
 const struct rev_failure *rev_failures(const struct rev_material *m, size_t *n);
 /* Fetches made (network requests), for the tests and the bench. */
 unsigned rev_fetches(const struct rev_material *m);
+
+/* What the gathering makes of bytes from outside, without I/O (also for
+ * the fuzz targets). A CRL from a distribution point or the cache: the
+ * one CRL in data, by issuer and verified with its key, with a
+ * nextUpdate, and (cached not NULL) not older than cached; NULL with *why
+ * (caller frees) when unusable. */
+X509_CRL *rev_crl_accept(const unsigned char *data, size_t len, X509 *issuer, X509_CRL *cached,
+                         char **why);
+/* Whether crl is current at now (thisUpdate not in the future beyond
+ * REV_CLOCK_SKEW, nextUpdate still ahead). */
+bool rev_crl_current(X509_CRL *crl, time_t now);
+/* A responder's answer (req: the request, whose nonce it must echo if it
+ * has one) or a cached one (req NULL) about the certificate id names,
+ * verified with issuer as the authority, fresh at now: 0 with *status
+ * V_OCSP_CERTSTATUS_GOOD or _REVOKED, -EBADMSG with *why (caller frees),
+ * or -ENOMEM. */
+int rev_ocsp_accept(const unsigned char *der, size_t len, X509 *issuer, OCSP_CERTID *id,
+                    OCSP_REQUEST *req, time_t now, int *status, char **why);
 
 /* Which failing sources the service has announced: it logs one entry when
  * a source starts failing and one when it works again. */

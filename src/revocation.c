@@ -312,7 +312,7 @@ static bool cache_read(const char *path, unsigned char **data, size_t *len, time
 
 /* ---- CRLs ---- */
 
-static bool crl_current(X509_CRL *crl, time_t now)
+bool rev_crl_current(X509_CRL *crl, time_t now)
 {
         time_t this_update, next_update;
 
@@ -405,6 +405,20 @@ static char *rollback(X509_CRL *fresh, X509_CRL *cached)
         return why;
 }
 
+X509_CRL *rev_crl_accept(const unsigned char *data, size_t len, X509 *issuer, X509_CRL *cached,
+                         char **why)
+{
+        X509_CRL *crl = crl_accept(data, len, issuer, why);
+        char *refused;
+
+        if (crl && cached && (refused = rollback(crl, cached))) {
+                X509_CRL_free(crl);
+                *why = refused;
+                return NULL;
+        }
+        return crl;
+}
+
 typedef int crl_fetcher(struct rev_gathering *g, const char *location, unsigned char **data,
                         size_t *len, char **why);
 
@@ -420,7 +434,7 @@ static int fetch_crl_url(struct rev_gathering *g, const char *location, unsigned
 static int crl_from(struct rev_gathering *g, X509 *issuer, const char *location, crl_fetcher *fetch,
                     bool *got)
 {
-        char *path = cache_file(g, "crl", location), *why = NULL, *refused = NULL;
+        char *path = cache_file(g, "crl", location), *why = NULL;
         unsigned char *data = NULL;
         X509_CRL *cached = NULL, *fresh = NULL, *use;
         size_t len = 0;
@@ -437,7 +451,7 @@ static int crl_from(struct rev_gathering *g, X509 *issuer, const char *location,
         }
         free(data);
         data = NULL;
-        current = cached && crl_current(cached, g->now);
+        current = cached && rev_crl_current(cached, g->now);
         if (current && (!crl_due(g, cached, mtime) || g->o->offline)) {
                 r = add_crl(g->m, cached, location);
                 *got = r == 0;
@@ -457,15 +471,8 @@ static int crl_from(struct rev_gathering *g, X509 *issuer, const char *location,
         r = fetch(g, location, &data, &len, &why);
         if (r == -ENOMEM)
                 goto out;
-        if (r == 0) {
-                fresh = crl_accept(data, len, issuer, &why);
-                if (fresh && cached && (refused = rollback(fresh, cached))) {
-                        X509_CRL_free(fresh);
-                        fresh = NULL;
-                        why = refused;
-                        refused = NULL;
-                }
-        }
+        if (r == 0)
+                fresh = rev_crl_accept(data, len, issuer, cached, &why);
         r = 0;
         if (fresh) {
                 cache_write(path, data, len);
@@ -482,7 +489,7 @@ static int crl_from(struct rev_gathering *g, X509 *issuer, const char *location,
                         goto out;
         }
         use = fresh ? fresh : current ? cached : NULL;
-        if (use && crl_current(use, g->now)) {
+        if (use && rev_crl_current(use, g->now)) {
                 r = add_crl(g->m, use, location);
                 *got = r == 0;
         } else if (use) {
@@ -512,7 +519,7 @@ static bool files_cover(const struct rev_gathering *g, X509 *issuer)
                 X509_CRL *crl = sk_X509_CRL_value(crls, i);
 
                 if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) == 0 &&
-                    crl_current(crl, g->now))
+                    rev_crl_current(crl, g->now))
                         return true;
         }
         return false;
@@ -600,8 +607,8 @@ static bool ocsp_verified(OCSP_BASICRESP *bs, X509 *issuer)
 }
 
 /* The answer for id in der (verified, fresh at now); *why when unusable. */
-static int ocsp_parse(const struct rev_gathering *g, const unsigned char *der, size_t len, X509 *issuer,
-                      OCSP_CERTID *id, OCSP_REQUEST *req, struct ocsp_entry *e, char **why)
+static int ocsp_parse(const unsigned char *der, size_t len, X509 *issuer, OCSP_CERTID *id,
+                      OCSP_REQUEST *req, time_t now, struct ocsp_entry *e, char **why)
 {
         const unsigned char *p = der;
         OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
@@ -633,10 +640,10 @@ static int ocsp_parse(const struct rev_gathering *g, const unsigned char *der, s
                         problem = "the response has no valid thisUpdate";
                 else if (nextupd && !pki_asn1_time(nextupd, &e->next_update))
                         problem = "the response has no valid nextUpdate";
-                else if (e->this_update > g->now + REV_CLOCK_SKEW)
+                else if (e->this_update > now + REV_CLOCK_SKEW)
                         problem = "the response's thisUpdate is in the future";
                 else if ((e->next_update ? e->next_update : e->this_update + REV_OCSP_MAX_AGE) +
-                         REV_CLOCK_SKEW <= g->now)
+                         REV_CLOCK_SKEW <= now)
                         problem = "the response is outdated";
         }
         OCSP_BASICRESP_free(bs);
@@ -647,6 +654,17 @@ static int ocsp_parse(const struct rev_gathering *g, const unsigned char *der, s
                 return *why ? -EBADMSG : -ENOMEM;
         }
         return 0;
+}
+
+int rev_ocsp_accept(const unsigned char *der, size_t len, X509 *issuer, OCSP_CERTID *id,
+                    OCSP_REQUEST *req, time_t now, int *status, char **why)
+{
+        struct ocsp_entry e;
+        int r = ocsp_parse(der, len, issuer, id, req, now, &e, why);
+
+        if (r == 0)
+                *status = e.status;
+        return r;
 }
 
 static int ocsp_request(OCSP_CERTID *id, OCSP_REQUEST **req, unsigned char **der, int *len)
@@ -700,7 +718,7 @@ static int ocsp_for(struct rev_gathering *g, X509 *x, X509 *issuer, const char *
                 goto out;
         }
         cached = cache_read(path, &data, &len, &mtime) &&
-                 ocsp_parse(g, data, len, issuer, id, NULL, &e, &why) == 0;
+                 ocsp_parse(data, len, issuer, id, NULL, g->now, &e, &why) == 0;
         free(why);
         why = NULL;
         free(data);
@@ -726,7 +744,7 @@ static int ocsp_for(struct rev_gathering *g, X509 *x, X509 *issuer, const char *
                        &len, &why);
         if (r == -ENOMEM)
                 goto out;
-        if (r == 0 && (r = ocsp_parse(g, data, len, issuer, id, req, &e, &why)) == 0) {
+        if (r == 0 && (r = ocsp_parse(data, len, issuer, id, req, g->now, &e, &why)) == 0) {
                 cache_write(path, data, len);
                 if (!strv_has(g->m->ok, g->m->n_ok, url) && strv_add(&g->m->ok, &g->m->n_ok, url) < 0) {
                         r = -ENOMEM;
