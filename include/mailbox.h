@@ -19,6 +19,12 @@ struct mbx_blob {
         const unsigned char *data;
         size_t len;
         int read_error;                 /* a file that could not be read: -errno */
+        /* Decoded by the gatherer already (cycle.c, when it gathers
+         * revocation material): certs, or NULL and why not; when not
+         * decoded, mbx_evaluate() decodes data itself. */
+        bool decoded;
+        STACK_OF(X509) *certs;
+        char *why;
 };
 
 /* Everything the verdict on one mailbox depends on, gathered before

@@ -36,6 +36,14 @@ const struct cfg_pki *pki_settings(const struct pki *p);
  * Safe on any bytes: nothing but OpenSSL's decoders looks at them. */
 int pki_decode(const unsigned char *data, size_t len, STACK_OF(X509) **ret, char **why);
 
+/* One DER certificate at *pp (advanced past it), as d2i_X509() decodes
+ * it, only faster for RSA keys (OpenSSL 3.0's key decoder setup is
+ * skipped: see pki.c); NULL when it is none. Every decoding of
+ * certificates in smimewatch goes through it. */
+X509 *pki_d2i_x509(const unsigned char **pp, long len);
+/* For the equivalence tests only: true makes pki_d2i_x509() d2i_X509(). */
+extern bool pki_slow_decoding;
+
 /* A certificate file read with util_read_file() and decoded with
  * pki_decode(): how --check-cert reads its file (cycle.c reads the
  * [mailbox] certificates files the same way and decodes them with the

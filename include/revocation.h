@@ -53,15 +53,26 @@ struct rev_material;
  * default; NULL when out of memory (caller frees). */
 char *rev_cache_dir(void);
 
-/* Gathers what certificates need at time now, in three steps so that a
- * cycle can hand over its certificates one container at a time: begin,
- * add each container (subject and companions; duplicates across
- * containers are fine), end. Each returns 0 or -ENOMEM: failures of
- * sources are part of the material, not errors. end and abort free g. */
+/* Gathers what certificates need at time now, in steps so that a cycle
+ * can hand over its certificates one container at a time, as the answers
+ * come: begin, add each container (subject and companions; duplicates
+ * across containers are fine), sync (fetches what the containers added so
+ * far need and the material lacks), end (syncs and hands the material
+ * over). Each returns 0 or -ENOMEM: failures of sources are part of the
+ * material, not errors. end and abort free g. add and sync are for one
+ * thread at a time; between syncs, the material (rev_gather_material())
+ * may be read by any number of threads at once, also while the next
+ * container is added and synced: it only grows.
+ *
+ * A CA's CRL is looked for when the first certificate it issued is
+ * synced, with that certificate's distribution points; the points of
+ * later certificates are tried only when nothing was found then. */
 struct rev_gathering;
 int rev_gather_begin(const struct cfg *c, const struct pki *pki, const struct rev_opts *o,
                      time_t now, struct rev_gathering **g);
 int rev_gather_add(struct rev_gathering *g, STACK_OF(X509) *certs);
+int rev_gather_sync(struct rev_gathering *g);
+const struct rev_material *rev_gather_material(const struct rev_gathering *g);
 int rev_gather_end(struct rev_gathering *g, struct rev_material **ret);
 void rev_gather_abort(struct rev_gathering *g);
 /* The three in one, for a single container. */
@@ -69,16 +80,20 @@ int rev_gather(const struct cfg *c, const struct pki *pki, const struct rev_opts
                STACK_OF(X509) *certs, time_t now, struct rev_material **ret);
 void rev_material_free(struct rev_material *m);
 
-/* The configured CRLs and the verified ones gathered: eval_ctx.crls. */
-STACK_OF(X509_CRL) *rev_crls(const struct rev_material *m);
+/* The configured CRLs and the verified ones gathered so far: eval_ctx.crls.
+ * The stack never changes (a CRL gathered later makes a new one) and lives
+ * as long as m; *generation (may be NULL) counts the changes before it,
+ * so that what was learnt with one set (a vmemo) is not used with another. */
+STACK_OF(X509_CRL) *rev_crls(const struct rev_material *m, unsigned *generation);
 /* Where crl came from; false when the material did not bring it. */
 bool rev_crl_source(const struct rev_material *m, const X509_CRL *crl, struct rev_source *ret);
 /* The OCSP answer for x: V_OCSP_CERTSTATUS_GOOD or _REVOKED with the
  * revocation time and reason (-1: none); false when there is none. */
 bool rev_ocsp_status(const struct rev_material *m, X509 *x, int *status, time_t *revoked_at,
                      int *reason, struct rev_source *src);
-/* What was tried for the CRLs of issuer and why it failed, "" when nothing. */
-const char *rev_tried(const struct rev_material *m, const X509_NAME *issuer);
+/* What was tried for the CRLs of issuer and why it failed, "" when
+ * nothing; a copy (caller frees), NULL when out of memory. */
+char *rev_tried(const struct rev_material *m, const X509_NAME *issuer);
 /* The sources that failed. */
 const struct rev_failure *rev_failures(const struct rev_material *m, size_t *n);
 /* Fetches made (network requests), for the tests and the bench. */

@@ -133,4 +133,14 @@ void util_replace_file_cleanup(const char *path);
 /* strdup that aborts on OOM is not used: callers handle NULL. */
 char *util_strdup0(const char *s); /* NULL stays NULL */
 
+/* The CPUs this process may run on, at most max. */
+#define UTIL_MAX_THREADS 4
+size_t util_cpus(size_t max);
+
+/* fn(arg, i) for every i below n, on up to threads threads (this one
+ * included, at most UTIL_MAX_THREADS); returns when all are done. fn must
+ * be safe to run at once for different i. */
+typedef void util_parallel_fn(void *arg, size_t i);
+void util_parallel(size_t n, size_t threads, util_parallel_fn *fn, void *arg);
+
 #endif

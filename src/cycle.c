@@ -22,11 +22,20 @@
  * the verdicts made so far are thrown away: every mailbox is then
  * DIRECTORY_UNREACHABLE, as if no answer had come.
  *
- * Revocation material (CRLs, OCSP answers) must be there before the first
- * verdict: with revocation checking on, the answers are all gathered
- * first, the CRLs and OCSP answers they need fetched once per cycle for
- * all mailboxes (revocation.h), and only then evaluated, read-only, with
- * the material in the context (no streaming then). */
+ * Revocation material (CRLs, OCSP answers) must be there before a
+ * verdict that needs it. With revocation checking on, each complete answer
+ * is first gathered for: its values decoded (once; the evaluation takes
+ * the certificates as they are) and handed to the revocation gathering,
+ * one mailbox at a time, which fetches what they need and the cycle has
+ * not got yet: a CA's CRL when its first certificate comes, an OCSP
+ * answer per certificate (revocation.h). That is the cycle's I/O, done
+ * before the verdict and never by mbx_evaluate(). The verdict then gets
+ * the material as it is at that moment, which holds all this mailbox
+ * needs; the material only grows, and every CRL set it hands out stays as
+ * it is, so other threads keep evaluating while it grows. The
+ * verification memo is kept per CRL set (vmemo.h: one memo per PKI, CRL
+ * set and time). So answers stream with revocation on too, and a cycle's
+ * memory does not grow with the number of mailboxes. */
 #include "cycle.h"
 
 #include <ctype.h>
@@ -50,7 +59,7 @@
 #include "vmemo.h"
 
 /* Beyond a few threads OpenSSL's internal locks eat the gain. */
-#define CYCLE_MAX_THREADS 4
+#define CYCLE_MAX_THREADS UTIL_MAX_THREADS
 /* A thread is worth starting for this many mailboxes. */
 #define CYCLE_MIN_PER_THREAD 64
 
@@ -78,7 +87,71 @@ struct work {
         struct mailbox_result *results;
         atomic_size_t next;             /* the next mailbox to take */
         atomic_int error;               /* the first failure; stops everyone */
+        struct rev_gathering *gather;   /* non-NULL: revocation gathered as answers come */
+        pthread_mutex_t gather_lock;    /* one mailbox at a time into gather */
+        pthread_mutex_t memo_lock;
+        struct vmemo **memos;           /* per CRL set (its rev_crls() generation) */
+        size_t n_memos;
 };
+
+/* The memo for the CRL set of generation gen, made when first needed. */
+static int memo_for(struct work *w, unsigned gen, struct vmemo **ret)
+{
+        int rc = 0;
+
+        pthread_mutex_lock(&w->memo_lock);
+        if (gen >= w->n_memos) {
+                struct vmemo **grown = realloc(w->memos, ((size_t)gen + 1) * sizeof(*grown));
+
+                if (grown) {
+                        memset(grown + w->n_memos, 0, ((size_t)gen + 1 - w->n_memos) * sizeof(*grown));
+                        w->memos = grown;
+                        w->n_memos = (size_t)gen + 1;
+                } else {
+                        rc = -ENOMEM;
+                }
+        }
+        if (rc == 0 && !w->memos[gen])
+                rc = vmemo_new(&w->memos[gen]);
+        *ret = rc == 0 ? w->memos[gen] : NULL;
+        pthread_mutex_unlock(&w->memo_lock);
+        return rc;
+}
+
+/* One value decoded for the gathering and the verdict alike. */
+static void decode_blob(struct mbx_blob *b)
+{
+        if (b->read_error < 0)
+                return;
+        b->decoded = true;
+        if (pki_decode(b->data, b->len, &b->certs, &b->why) < 0) {
+                sk_X509_pop_free(b->certs, X509_free);
+                b->certs = NULL;
+        }
+}
+
+/* What a mailbox's verdict needs gathered before it (see the top): ctx
+ * gets the material, its CRL set now and that set's memo. */
+static int gather_for(struct work *w, struct mbx_input *in, struct eval_ctx *ctx)
+{
+        unsigned gen;
+        int rc = 0;
+
+        for (size_t k = 0; k < in->n_blobs; k++)
+                decode_blob(&in->blobs[k]);
+        pthread_mutex_lock(&w->gather_lock);
+        for (size_t k = 0; k < in->n_blobs && rc >= 0; k++)
+                if (in->blobs[k].certs)
+                        rc = rev_gather_add(w->gather, in->blobs[k].certs);
+        if (rc >= 0)
+                rc = rev_gather_sync(w->gather);
+        pthread_mutex_unlock(&w->gather_lock);
+        if (rc < 0)
+                return rc;
+        ctx->rev = rev_gather_material(w->gather);
+        ctx->crls = rev_crls(ctx->rev, &gen);
+        return memo_for(w, gen, &ctx->memo);
+}
 
 static void wake_all(struct stream *s)
 {
@@ -89,13 +162,16 @@ static void wake_all(struct stream *s)
 
 static void evaluate_one(struct work *w, size_t i)
 {
+        struct eval_ctx ctx = *w->ctx;
         struct mbx_input in;
         int expected = 0, rc;
 
         rc = cycle_input(&w->mailboxes[i], w->require_usages, w->answers ? &w->answers[i] : NULL,
                          w->dir_reason, w->files[i], &in);
+        if (rc >= 0 && w->gather && !in.unreachable)
+                rc = gather_for(w, &in, &ctx);
         if (rc >= 0)
-                rc = mbx_evaluate(w->ctx, &in, &w->results[i]);
+                rc = mbx_evaluate(&ctx, &in, &w->results[i]);
         /* Reads the held key (I/O, a secret): a step after the
          * verdict, as late and as briefly as possible. */
         if (rc >= 0)
@@ -160,13 +236,8 @@ static void answer_complete(void *arg, size_t i)
  * more than the mailboxes make worthwhile. */
 static size_t thread_count(size_t n)
 {
-        cpu_set_t set;
-        long cpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
-                                                                 : sysconf(_SC_NPROCESSORS_ONLN);
-        size_t t = cpus > 0 ? (size_t)cpus : 1;
+        size_t t = util_cpus(CYCLE_MAX_THREADS);
 
-        if (t > CYCLE_MAX_THREADS)
-                t = CYCLE_MAX_THREADS;
         if (t > n / CYCLE_MIN_PER_THREAD)
                 t = n / CYCLE_MIN_PER_THREAD;
         return t ? t : 1;
@@ -363,70 +434,53 @@ int cycle_input(const struct cfg_mailbox *mb, unsigned require_usages,
 void cycle_input_free(struct mbx_input *in)
 {
         if (in) {
+                for (size_t k = 0; in->blobs && k < in->n_blobs; k++) {
+                        sk_X509_pop_free(in->blobs[k].certs, X509_free);
+                        free(in->blobs[k].why);
+                }
                 free(in->entries);
                 free(in->blobs);
                 *in = (struct mbx_input){ .address = NULL };
         }
 }
 
-static int gather_blob(struct rev_gathering *g, const unsigned char *data, size_t len)
+/* The search with everything that goes with it: with revocation on, the
+ * gathering for each mailbox (see the top), its material in r. */
+static int gather_search_and_evaluate(const struct cfg *c, const struct pki *pki,
+                                      const struct rev_opts *rev, time_t now, struct dir *d,
+                                      const char **addresses, struct work *w,
+                                      struct cycle_result *r)
 {
-        STACK_OF(X509) *certs = NULL;
-        char *why = NULL;
-        int r = 0;
+        int rc, end;
 
-        /* Undecodable values are the evaluation's to report. */
-        if (data && pki_decode(data, len, &certs, &why) == 0)
-                r = rev_gather_add(g, certs);
-        sk_X509_pop_free(certs, X509_free);
-        free(why);
-        return r;
-}
-
-/* Hands every certificate of the answers and of the local files to the
- * revocation gathering, one container at a time. */
-static int gather_revocation(const struct cfg *c, const struct pki *pki, const struct rev_opts *o,
-                             const struct dir_answer *answers, size_t n,
-                             const struct cycle_file *files, size_t n_files, time_t now,
-                             struct rev_material **ret)
-{
-        struct rev_gathering *g = NULL;
-        int r = rev_gather_begin(c, pki, o, now, &g);
-
-        for (size_t i = 0; i < n && r == 0; i++)
-                for (size_t e = 0; e < answers[i].n_entries && r == 0; e++)
-                        for (size_t v = 0; v < answers[i].entries[e].n_values && r == 0; v++)
-                                r = gather_blob(g, answers[i].entries[e].values[v].data,
-                                                answers[i].entries[e].values[v].len);
-        for (size_t i = 0; i < n_files && r == 0; i++)
-                if (files[i].error == 0)
-                        r = gather_blob(g, files[i].data, files[i].len);
-        if (r < 0) {
-                rev_gather_abort(g);
-                return r;
-        }
-        return rev_gather_end(g, ret);
-}
-
-/* Every answer first, then the revocation material they need, then the
- * verdicts with it. */
-static int gather_and_evaluate(const struct cfg *c, const struct pki *pki,
-                               const struct rev_opts *rev, struct dir *d, const char **addresses,
-                               const struct cycle_file *files, size_t n_files, time_t now,
-                               struct eval_ctx *ctx, struct work *w, struct cycle_result *r)
-{
-        int rc;
-
-        if (dir_lookup(d, addresses, w->n, w->answers, &r->directory_reason) < 0) {
-                r->directory_failed = true;
-                return 0;
-        }
-        rc = gather_revocation(c, pki, rev, w->answers, w->n, files, n_files, now, &r->revocation);
+        if (!rev || c->pki.revocation == CFG_REV_OFF)
+                return search_and_evaluate(d, addresses, w, &r->directory_failed,
+                                           &r->directory_reason);
+        rc = rev_gather_begin(c, pki, rev, now, &w->gather);
         if (rc < 0)
                 return rc;
-        ctx->crls = rev_crls(r->revocation);
-        ctx->rev = r->revocation;
-        return evaluate_all(w);
+        if (pthread_mutex_init(&w->gather_lock, NULL) != 0) {
+                rev_gather_abort(w->gather);
+                w->gather = NULL;
+                return -ENOMEM;
+        }
+        if (pthread_mutex_init(&w->memo_lock, NULL) != 0) {
+                pthread_mutex_destroy(&w->gather_lock);
+                rev_gather_abort(w->gather);
+                w->gather = NULL;
+                return -ENOMEM;
+        }
+        rc = search_and_evaluate(d, addresses, w, &r->directory_failed, &r->directory_reason);
+        end = rev_gather_end(w->gather, &r->revocation);
+        w->gather = NULL;
+        pthread_mutex_destroy(&w->gather_lock);
+        pthread_mutex_destroy(&w->memo_lock);
+        for (size_t k = 0; k < w->n_memos; k++)
+                vmemo_free(w->memos[k]);
+        free(w->memos);
+        w->memos = NULL;
+        w->n_memos = 0;
+        return rc < 0 ? rc : end;
 }
 
 /* Checks the n mailboxes over *d (opened here when NULL and needed; closed
@@ -474,12 +528,8 @@ static int run(const struct cfg *c, const struct pki *pki, const struct cfg_mail
         if (n > 0 && !r->directory_failed && !*d &&
             dir_open(&c->directory, d, &r->directory_reason) < 0)
                 r->directory_failed = true;
-        else if (n > 0 && !r->directory_failed && rev && c->pki.revocation != CFG_REV_OFF)
-                rc = gather_and_evaluate(c, pki, rev, *d, addresses, files, n_files, now, &ctx, &w,
-                                         r);
         else if (n > 0 && !r->directory_failed)
-                rc = search_and_evaluate(*d, addresses, &w, &r->directory_failed,
-                                         &r->directory_reason);
+                rc = gather_search_and_evaluate(c, pki, rev, now, *d, addresses, &w, r);
         dir_close(*d);
         *d = NULL;
         if (rc == 0 && r->directory_failed) {

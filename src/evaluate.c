@@ -452,11 +452,11 @@ static int add_policy(const struct pki *pki, struct cert_result *out, const stru
 static int add_revocation_unknown(const struct eval_ctx *ec, struct cert_result *out,
                                   const struct vfy_error *e, size_t more)
 {
-        const char *tried = e->cert ? rev_tried(ec->rev, X509_get_issuer_name(e->cert)) : "";
+        char *tried = e->cert ? rev_tried(ec->rev, X509_get_issuer_name(e->cert)) : strdup("");
         char *w = who(e), *iss = issuer_of(e), date[11], extra[64] = "", *ex = NULL;
         struct problem *p = NULL;
 
-        if (!w || !iss)
+        if (!w || !iss || !tried)
                 goto out;
         if (more > 0)
                 snprintf(extra, sizeof(extra), " (and %zu more CRL problem%s in the chain)",
@@ -483,6 +483,7 @@ out:
         free(ex);
         free(w);
         free(iss);
+        free(tried);
         return p ? 0 : -ENOMEM;
 }
 

@@ -141,6 +141,10 @@ static int add_blob(struct mailbox_result *r, const struct eval_ctx *ctx, const 
 
         if (b->read_error < 0)
                 return add_unread(r, b);
+        if (b->decoded)
+                return b->certs ? add_container(r, ctx, b->certs, b)
+                                : add_unparsable(r, b->data, b->len,
+                                                 b->why ? b->why : "not a certificate", b);
         if (pki_decode(b->data, b->len, &certs, &why) < 0)
                 rc = add_unparsable(r, b->data, b->len, why ? why : "not a certificate", b);
         else

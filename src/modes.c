@@ -175,7 +175,7 @@ static int evaluate_file(const struct mode_options *o, const struct cfg *c, cons
                         rc = rev_gather(c, pki, &ro, f.certs, now, &m);
                 if (rc == 0) {
                         print_rev_failures(m);
-                        ctx.crls = rev_crls(m);
+                        ctx.crls = rev_crls(m, NULL);
                         ctx.rev = m;
                         rc = eval_cert(&ctx, subject, rest, o->mailbox, r);
                 }

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
+#include <openssl/provider.h>
 #include <openssl/x509v3.h>
 
 #include "config.h"
@@ -88,6 +90,93 @@ static int push_cert(STACK_OF(X509) *sk, X509 *x)
         return 0;
 }
 
+/* ---- one DER certificate, fast --------------------------------------------
+ *
+ * OpenSSL 3.0's d2i_X509() decodes the public key through OSSL_DECODER,
+ * and setting that decoder up (a search through every decoder and key
+ * manager of the providers, name by name, under locks) costs about a
+ * million instructions per certificate: more than the RSA signature check
+ * and the rest of the parsing together (3.2 caches the setup; 3.0 does
+ * not). A cycle decodes every published certificate, so for the common
+ * case, an RSA key, pki_d2i_x509() avoids that search:
+ *
+ *  - the certificate is parsed with the key's decoding pointed at a
+ *    library context without algorithms (only the built-in "null"
+ *    provider, so that OpenSSL does not load the default one into it):
+ *    the search finds nothing at once and the key is left undecoded;
+ *  - the RSAPublicKey in the SubjectPublicKeyInfo is decoded with
+ *    d2i_PublicKey(), which needs no search, and set as the key;
+ *  - the result is taken only when it encodes back to exactly the bytes
+ *    it came from: then every field, the key included, is what
+ *    d2i_X509() would have given, and its signature covers the same
+ *    bytes.
+ *
+ * Anything else (another key type, a difference, any error) is decoded by
+ * d2i_X509() itself, with the error queue as if the fast path had not
+ * been tried. check_pkits and check_vmemo run the PKITS certificates and
+ * the test PKIs through both and require the same verdicts. */
+bool pki_slow_decoding;
+
+static OSSL_LIB_CTX *no_algorithms;
+static pthread_once_t no_algorithms_once = PTHREAD_ONCE_INIT;
+
+static void no_algorithms_init(void)
+{
+        OSSL_LIB_CTX *c = OSSL_LIB_CTX_new();
+
+        if (c && !OSSL_PROVIDER_load(c, "null")) {
+                OSSL_LIB_CTX_free(c);
+                c = NULL;
+        }
+        no_algorithms = c;
+}
+
+/* The fast path: NULL when it does not apply or fails. */
+static X509 *d2i_rsa_cert(const unsigned char **pp, long len)
+{
+        const unsigned char *p = *pp, *key;
+        const ASN1_OBJECT *alg;
+        unsigned char *back = NULL;
+        EVP_PKEY *pkey = NULL;
+        X509 *x = NULL;
+        int key_len, back_len;
+        bool same = false;
+
+        if (pthread_once(&no_algorithms_once, no_algorithms_init) != 0 || !no_algorithms)
+                return NULL;
+        x = (X509 *)ASN1_item_d2i_ex(NULL, &p, len, ASN1_ITEM_rptr(X509), no_algorithms, NULL);
+        if (!x || !X509_PUBKEY_get0_param((ASN1_OBJECT **)&alg, &key, &key_len, NULL,
+                                          X509_get_X509_PUBKEY(x)) ||
+            OBJ_obj2nid(alg) != NID_rsaEncryption)
+                goto out;
+        pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &key, key_len);
+        if (!pkey || !X509_set_pubkey(x, pkey))
+                goto out;
+        back_len = i2d_X509(x, &back);
+        same = back_len > 0 && back_len == p - *pp && memcmp(back, *pp, (size_t)back_len) == 0;
+out:
+        OPENSSL_free(back);
+        EVP_PKEY_free(pkey);
+        if (!same) {
+                X509_free(x);
+                return NULL;
+        }
+        *pp = p;
+        return x;
+}
+
+X509 *pki_d2i_x509(const unsigned char **pp, long len)
+{
+        X509 *x;
+
+        if (pki_slow_decoding)
+                return d2i_X509(NULL, pp, len);
+        ERR_set_mark();
+        x = d2i_rsa_cert(pp, len);
+        ERR_pop_to_mark();
+        return x ? x : d2i_X509(NULL, pp, len);
+}
+
 /* The certificate of signed data's first signer, which is the subject
  * of an S/MIME signature (.p7s) whatever order its certificates are in;
  * NULL for the certs-only form, which keeps its order. */
@@ -142,7 +231,7 @@ static int decode_der(const unsigned char *data, size_t len, STACK_OF(X509) *out
         const char *cert_reason;
         int r;
 
-        x = d2i_X509(NULL, &p, (long)len);
+        x = pki_d2i_x509(&p, (long)len);
         if (x) {
                 if (p != data + len) {
                         r = fmt_err(why, "%zu bytes of trailing data after the DER certificate",
@@ -209,7 +298,7 @@ static int decode_pem_block(const char *name, const unsigned char *der, long len
         } else if (pem_is_cert(name) || strcmp(name, PEM_STRING_X509_TRUSTED) == 0) {
                 bool aux = strcmp(name, PEM_STRING_X509_TRUSTED) == 0;
 
-                x = aux ? d2i_X509_AUX(NULL, &p, len) : d2i_X509(NULL, &p, len);
+                x = aux ? d2i_X509_AUX(NULL, &p, len) : pki_d2i_x509(&p, len);
                 if (!x || p != der + len) {
                         r = fmt_err(why, "invalid certificate in PEM block (%s)", ossl_reason()) < 0
                                 ? -ENOMEM : -EBADMSG;

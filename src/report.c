@@ -325,29 +325,81 @@ static json_t *smtp_json(const struct smtp_result *s)
                          "min_message_size", (json_int_t)s->minimum, "reason", jstr(s->reason));
 }
 
-/* A mailbox's object as json_dumpf() indents it inside the document's
- * "mailboxes" array, two levels deep. Strings hold no raw newline. */
-static int dump_nested(FILE *f, json_t *o)
+/* A mailbox's object as text, as json_dumpf() of the whole document
+ * indents it inside the "mailboxes" array, two levels deep: NULL when out
+ * of memory. Strings hold no raw newline. */
+static char *mailbox_text(const struct cycle_result *c, size_t i)
 {
-        char *s = o ? json_dumps(o, JSON_FLAGS) : NULL, *p, *nl;
-        int r = 0;
+        json_t *m = mailbox_json(&c->mailboxes[i]);
+        char *s, *out, *q;
+        size_t lines = 1;
 
-        json_decref(o);
+        /* Where it came from, when discovery added to the configuration. */
+        if (m && c->set.discovery && c->set.n == c->n_mailboxes &&
+            json_object_set_new(m, "origin", json_string(cycle_origin_name(c->set.origins[i]))) < 0) {
+                json_decref(m);
+                m = NULL;
+        }
+        s = m ? json_dumps(m, JSON_FLAGS) : NULL;
+        json_decref(m);
         if (!s)
-                return -ENOMEM;
-        for (p = s; r == 0 && *p; p = nl ? nl + 1 : p + strlen(p)) {
-                nl = strchr(p, '\n');
-                if (fputs("    ", f) == EOF ||
-                    fwrite(p, 1, nl ? (size_t)(nl - p + 1) : strlen(p), f) == 0)
-                        r = -EIO;
+                return NULL;
+        for (const char *p = s; *p; p++)
+                lines += *p == '\n';
+        out = malloc(strlen(s) + 4 * lines + 1);
+        q = out;
+        for (const char *p = s; out && (p == s || p[-1]); p++) {
+                if (p == s || p[-1] == '\n') {
+                        memcpy(q, "    ", 4);
+                        q += 4;
+                }
+                *q++ = *p;
         }
         free(s);
+        return out;
+}
+
+/* Mailboxes are made into text on every CPU, JSON_BATCH at a time (for a
+ * large cycle the whole tree at once would take several times the memory
+ * of the results it is made from), and written in order. */
+#define JSON_BATCH 256
+
+struct json_batch {
+        const struct cycle_result *c;
+        size_t from;
+        char *text[JSON_BATCH];
+};
+
+static void batch_one(void *arg, size_t k)
+{
+        struct json_batch *b = arg;
+
+        b->text[k] = mailbox_text(b->c, b->from + k);
+}
+
+static int write_mailboxes(FILE *f, const struct cycle_result *c)
+{
+        struct json_batch b = { .c = c };
+        int r = 0;
+
+        for (b.from = 0; r == 0 && b.from < c->n_mailboxes; b.from += JSON_BATCH) {
+                size_t n = c->n_mailboxes - b.from < JSON_BATCH ? c->n_mailboxes - b.from : JSON_BATCH;
+
+                util_parallel(n, util_cpus(UTIL_MAX_THREADS), batch_one, &b);
+                for (size_t k = 0; k < n; k++) {
+                        if (r == 0 && !b.text[k])
+                                r = -ENOMEM;
+                        if (r == 0 && (fputs(b.text[k], f) == EOF ||
+                                       fputs(b.from + k + 1 < c->n_mailboxes ? ",\n" : "\n", f) == EOF))
+                                r = -EIO;
+                        free(b.text[k]);
+                }
+        }
         return r;
 }
 
-/* The document is written a mailbox at a time: for a large cycle the
- * whole tree at once would take several times the memory of the results
- * it is made from. The bytes are what json_dumpf() of the whole gives. */
+/* The document is written a mailbox at a time (write_mailboxes()). The
+ * bytes are what json_dumpf() of the whole gives. */
 int report_verify_json(FILE *f, const struct cycle_result *c)
 {
         static const char empty_tail[] = "[]\n}";
@@ -380,20 +432,8 @@ int report_verify_json(FILE *f, const struct cycle_result *c)
         errno = 0;
         if (fwrite(head, 1, len - (sizeof(empty_tail) - 1), f) == 0 || fputs("[\n", f) == EOF)
                 r = -EIO;
-        for (size_t i = 0; r == 0 && i < c->n_mailboxes; i++) {
-                json_t *m = mailbox_json(&c->mailboxes[i]);
-
-                /* Where it came from, when discovery added to the configuration. */
-                if (m && c->set.discovery && c->set.n == c->n_mailboxes &&
-                    json_object_set_new(m, "origin",
-                                        json_string(cycle_origin_name(c->set.origins[i]))) < 0) {
-                        json_decref(m);
-                        m = NULL;
-                }
-                r = dump_nested(f, m);
-                if (r == 0 && fputs(i + 1 < c->n_mailboxes ? ",\n" : "\n", f) == EOF)
-                        r = -EIO;
-        }
+        if (r == 0)
+                r = write_mailboxes(f, c);
         if (r == 0 && fputs("  ]\n}\n", f) == EOF)
                 r = -EIO;
         if (r == -EIO && errno > 0)

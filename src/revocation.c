@@ -24,6 +24,7 @@
 #include "revocation.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,12 +66,24 @@ struct note {
         char *text;
 };
 
+/* Read by the evaluations while the gathering adds to it (cycle.c
+ * gathers as the answers come): every change is made under the write
+ * lock, every read of the evaluation under the read lock, and nothing a
+ * reader was handed is freed before the material: CRL stacks are
+ * replaced, not changed (the old ones are kept in old_crls), and strings
+ * are copied out or never freed early. */
 struct rev_material {
-        STACK_OF(X509_CRL) *crls;
+        pthread_rwlock_t lock;
+        STACK_OF(X509_CRL) *crls;       /* the current set; each change makes a new one */
+        STACK_OF(X509_CRL) **old_crls;  /* the sets before, shallow */
+        size_t n_old_crls;
+        unsigned generation;            /* changes of crls so far */
         struct crl_entry *ce;
         size_t n_ce;
         struct ocsp_entry *oe;
         size_t n_oe;
+        size_t *oe_index;               /* open addressing by SHA-256: 1 + index into oe, 0: free */
+        size_t n_oe_index;              /* slots, a power of two above twice n_oe */
         struct note *notes;
         size_t n_notes;
         struct rev_failure *fail;
@@ -85,6 +98,9 @@ struct group {
         char **urls;                    /* CRL distribution points of its certificates */
         size_t n_urls;
         bool need_crl;
+        bool looked;                    /* its CRL was looked for (need_crl) */
+        bool got;                       /* and found */
+        size_t n_tried;                 /* urls tried then */
 };
 
 struct rev_gathering {
@@ -99,7 +115,9 @@ struct rev_gathering {
         size_t n_groups;
         char **dead;                    /* sources that failed in this cycle */
         size_t n_dead;
+        size_t n_visited;               /* groups whose issuer was visited */
 };
+
 
 /* ---- small helpers ---- */
 
@@ -128,6 +146,40 @@ static bool strv_has(char **v, size_t n, const char *s)
                 if (strcmp(v[i], s) == 0)
                         return true;
         return false;
+}
+
+/* The material is shared with readers on other threads (see above). */
+static void write_lock(struct rev_material *m)
+{
+        pthread_rwlock_wrlock(&m->lock);
+}
+
+static void read_lock(const struct rev_material *m)
+{
+        pthread_rwlock_rdlock((pthread_rwlock_t *)&m->lock);
+}
+
+static void unlock(const struct rev_material *m)
+{
+        pthread_rwlock_unlock((pthread_rwlock_t *)&m->lock);
+}
+
+static int add_ok(struct rev_material *m, const char *location)
+{
+        int r = 0;
+
+        write_lock(m);
+        if (!strv_has(m->ok, m->n_ok, location))
+                r = strv_add(&m->ok, &m->n_ok, location);
+        unlock(m);
+        return r;
+}
+
+static void count_fetch(struct rev_material *m)
+{
+        write_lock(m);
+        m->fetches++;
+        unlock(m);
 }
 
 static char *clean(const char *s)
@@ -181,23 +233,26 @@ static int add_failure(struct rev_gathering *g, const X509_NAME *issuer, const c
         va_end(ap);
         if (!why)
                 return -ENOMEM;
+        write_lock(m);
         grown = realloc(m->fail, (m->n_fail + 1) * sizeof(*grown));
+        if (grown) {
+                m->fail = grown;
+                grown[m->n_fail] = (struct rev_failure){ .source = clean(source), .why = why,
+                                                         .covered = covered };
+                if (grown[m->n_fail].source)
+                        m->n_fail++;
+                else
+                        grown = NULL;
+        }
+        unlock(m);
         if (!grown) {
                 free(why);
                 return -ENOMEM;
         }
-        m->fail = grown;
-        grown[m->n_fail] = (struct rev_failure){ .source = clean(source), .why = why,
-                                                 .covered = covered };
-        if (!grown[m->n_fail].source) {
-                free(why);
-                return -ENOMEM;
-        }
-        m->n_fail++;
         if (issuer && !covered) {
                 char *note = NULL;
 
-                if (asprintf(&note, "%s: %s", grown[m->n_fail - 1].source, why) < 0)
+                if (asprintf(&note, "%s: %s", m->fail[m->n_fail - 1].source, why) < 0)
                         return -ENOMEM;
                 r = add_note(m, issuer, note);
                 free(note);
@@ -208,7 +263,7 @@ static int add_failure(struct rev_gathering *g, const X509_NAME *issuer, const c
 }
 
 /* Appends "what" to the explanation kept for issuer. */
-static int add_note(struct rev_material *m, const X509_NAME *issuer, const char *what)
+static int add_note_locked(struct rev_material *m, const X509_NAME *issuer, const char *what)
 {
         struct note *n = NULL, *grown;
         char *joined = NULL;
@@ -234,11 +289,22 @@ static int add_note(struct rev_material *m, const X509_NAME *issuer, const char 
         return 0;
 }
 
-static int add_crl(struct rev_material *m, X509_CRL *crl, const char *location)
+static int add_note(struct rev_material *m, const X509_NAME *issuer, const char *what)
+{
+        int r;
+
+        write_lock(m);
+        r = add_note_locked(m, issuer, what);
+        unlock(m);
+        return r;
+}
+
+/* The current CRL set with crl added, as a new set: readers may still
+ * be using the current one. */
+static int add_crl_locked(struct rev_material *m, X509_CRL *crl, const char *location)
 {
         struct crl_entry *grown = realloc(m->ce, (m->n_ce + 1) * sizeof(*grown));
-        ASN1_INTEGER *zero = NULL;
-        X509_REVOKED *rev;
+        STACK_OF(X509_CRL) **old, *next;
 
         if (!grown)
                 return -ENOMEM;
@@ -248,20 +314,45 @@ static int add_crl(struct rev_material *m, X509_CRL *crl, const char *location)
         grown[m->n_ce] = (struct crl_entry){ .crl = crl, .kind = strdup("crl"),
                                              .location = clean(location) };
         m->n_ce++;
-        if (!grown[m->n_ce - 1].kind || !grown[m->n_ce - 1].location || !X509_CRL_up_ref(crl))
+        if (!grown[m->n_ce - 1].kind || !grown[m->n_ce - 1].location)
                 return -ENOMEM;
-        if (!sk_X509_CRL_push(m->crls, crl)) {
-                X509_CRL_free(crl);
+        old = realloc(m->old_crls, (m->n_old_crls + 1) * sizeof(*old));
+        if (!old)
+                return -ENOMEM;
+        m->old_crls = old;
+        next = sk_X509_CRL_dup(m->crls);
+        if (!next || !X509_CRL_up_ref(crl)) {
+                sk_X509_CRL_free(next);
                 return -ENOMEM;
         }
-        /* Fills OpenSSL's lazily sorted revocation list now, while one
-         * thread owns the CRL (pki.c's warm_caches does the same). */
+        if (!sk_X509_CRL_push(next, crl)) {
+                X509_CRL_free(crl);
+                sk_X509_CRL_free(next);
+                return -ENOMEM;
+        }
+        old[m->n_old_crls++] = m->crls;
+        m->crls = next;
+        m->generation++;
+        return 0;
+}
+
+static int add_crl(struct rev_material *m, X509_CRL *crl, const char *location)
+{
+        ASN1_INTEGER *zero = NULL;
+        X509_REVOKED *rev;
+        int r;
+
+        /* Fills OpenSSL's lazily sorted revocation list now, while no
+         * other thread can see the CRL (pki.c's warm_caches does the same). */
         zero = ASN1_INTEGER_new();
         if (zero && ASN1_INTEGER_set(zero, 0))
                 X509_CRL_get0_by_serial(crl, &rev, zero);
         ASN1_INTEGER_free(zero);
         ERR_clear_error();
-        return 0;
+        write_lock(m);
+        r = add_crl_locked(m, crl, location);
+        unlock(m);
+        return r;
 }
 
 /* ---- the cache ---- */
@@ -467,7 +558,7 @@ static int crl_from(struct rev_gathering *g, X509 *issuer, const char *location,
                 *got = current && r == 0;
                 goto out;
         }
-        g->m->fetches++;
+        count_fetch(g->m);
         r = fetch(g, location, &data, &len, &why);
         if (r == -ENOMEM)
                 goto out;
@@ -476,8 +567,7 @@ static int crl_from(struct rev_gathering *g, X509 *issuer, const char *location,
         r = 0;
         if (fresh) {
                 cache_write(path, data, len);
-                if (!strv_has(g->m->ok, g->m->n_ok, location) &&
-                    strv_add(&g->m->ok, &g->m->n_ok, location) < 0) {
+                if (add_ok(g->m, location) < 0) {
                         r = -ENOMEM;
                         goto out;
                 }
@@ -550,20 +640,27 @@ static int fetch_crl_directory(struct rev_gathering *g, const char *location, un
         return r;
 }
 
+/* The group's CRL, in the order of the sources. A group is looked at
+ * once its first certificate comes; distribution points that later
+ * certificates add are tried only when nothing was found before. */
 static int group_crl(struct rev_gathering *g, struct group *gr)
 {
         const struct cfg_pki *s = &g->c->pki;
         char *iss = NULL, *loc = NULL;
-        bool got = false;
+        bool again = gr->looked, got = false;
         int r = 0;
 
+        if (gr->got || (again && gr->n_tried == gr->n_urls))
+                return 0;
         for (size_t k = 0; k < s->n_sources && !got && r == 0; k++) {
+                if (again && s->sources[k] != CFG_SRC_CRL_DP)
+                        continue;
                 switch (s->sources[k]) {
                 case CFG_SRC_FILES:
                         got = files_cover(g, gr->issuer);
                         break;
                 case CFG_SRC_CRL_DP:
-                        for (size_t u = 0; u < gr->n_urls && !got && r == 0; u++)
+                        for (size_t u = again ? gr->n_tried : 0; u < gr->n_urls && !got && r == 0; u++)
                                 r = crl_from(g, gr->issuer, gr->urls[u], fetch_crl_url, &got);
                         break;
                 case CFG_SRC_CRL_DIRECTORY:
@@ -584,6 +681,9 @@ static int group_crl(struct rev_gathering *g, struct group *gr)
                         break;
                 }
         }
+        gr->looked = true;
+        gr->got = got;
+        gr->n_tried = gr->n_urls;
         return r;
 }
 
@@ -683,18 +783,84 @@ static int ocsp_request(OCSP_CERTID *id, OCSP_REQUEST **req, unsigned char **der
         return *len > 0 ? 0 : -ENOMEM;
 }
 
+/* The OCSP answers are looked up by the certificate's SHA-256 (hex) for
+ * every certificate of a cycle: hashed, not a scan over all of them. */
+static size_t slot_of(const char *sha, size_t n_slots)
+{
+        size_t h = 0;
+
+        for (int i = 0; i < 16; i++)
+                h = h << 4 | (size_t)(sha[i] <= '9' ? sha[i] - '0' : sha[i] - 'a' + 10);
+        return h & (n_slots - 1);
+}
+
+static const struct ocsp_entry *ocsp_find(const struct rev_material *m, const char *sha)
+{
+        if (m->n_oe_index == 0)
+                return NULL;
+        for (size_t k = slot_of(sha, m->n_oe_index);; k = (k + 1) & (m->n_oe_index - 1)) {
+                size_t i = m->oe_index[k];
+
+                if (i == 0)
+                        return NULL;
+                if (strcmp(m->oe[i - 1].sha256, sha) == 0)
+                        return &m->oe[i - 1];
+        }
+}
+
+/* Entry n_oe - 1 into the index, grown first when it would be half full. */
+static int ocsp_index(struct rev_material *m)
+{
+        if (2 * m->n_oe >= m->n_oe_index) {
+                size_t n = m->n_oe_index ? 2 * m->n_oe_index : 64;
+                size_t *grown = calloc(n, sizeof(*grown));
+
+                if (!grown)
+                        return -ENOMEM;
+                free(m->oe_index);
+                m->oe_index = grown;
+                m->n_oe_index = n;
+                for (size_t i = 0; i + 1 < m->n_oe; i++) {
+                        size_t k = slot_of(m->oe[i].sha256, n);
+
+                        while (grown[k])
+                                k = (k + 1) & (n - 1);
+                        grown[k] = i + 1;
+                }
+        }
+        {
+                size_t k = slot_of(m->oe[m->n_oe - 1].sha256, m->n_oe_index);
+
+                while (m->oe_index[k])
+                        k = (k + 1) & (m->n_oe_index - 1);
+                m->oe_index[k] = m->n_oe;
+        }
+        return 0;
+}
+
 static int ocsp_add(struct rev_material *m, struct ocsp_entry *e, const char *sha, const char *url)
 {
-        struct ocsp_entry *grown = realloc(m->oe, (m->n_oe + 1) * sizeof(*grown));
+        struct ocsp_entry *grown;
 
-        if (!grown)
-                return -ENOMEM;
-        m->oe = grown;
         memcpy(e->sha256, sha, 65);
         e->location = clean(url);
         if (!e->location)
                 return -ENOMEM;
-        grown[m->n_oe++] = *e;
+        write_lock(m);
+        grown = realloc(m->oe, (m->n_oe + 1) * sizeof(*grown));
+        if (grown) {
+                m->oe = grown;
+                grown[m->n_oe++] = *e;
+                if (ocsp_index(m) < 0) {
+                        m->n_oe--;
+                        grown = NULL;
+                }
+        }
+        unlock(m);
+        if (!grown) {
+                free(e->location);
+                return -ENOMEM;
+        }
         return 0;
 }
 
@@ -739,14 +905,14 @@ static int ocsp_for(struct rev_gathering *g, X509 *x, X509 *issuer, const char *
         r = ocsp_request(id, &req, &body, &body_len);
         if (r < 0)
                 goto out;
-        g->m->fetches++;
+        count_fetch(g->m);
         r = fetch_post(&g->fo, url, "application/ocsp-request", body, (size_t)body_len, &data,
                        &len, &why);
         if (r == -ENOMEM)
                 goto out;
         if (r == 0 && (r = ocsp_parse(data, len, issuer, id, req, g->now, &e, &why)) == 0) {
                 cache_write(path, data, len);
-                if (!strv_has(g->m->ok, g->m->n_ok, url) && strv_add(&g->m->ok, &g->m->n_ok, url) < 0) {
+                if (add_ok(g->m, url) < 0) {
                         r = -ENOMEM;
                         goto out;
                 }
@@ -880,10 +1046,7 @@ static int add_dps(struct group *gr, X509 *x)
 
 static bool has_ocsp(const struct rev_material *m, const char *sha)
 {
-        for (size_t i = 0; i < m->n_oe; i++)
-                if (strcmp(m->oe[i].sha256, sha) == 0)
-                        return true;
-        return false;
+        return ocsp_find(m, sha) != NULL;
 }
 
 /* One certificate: its group, its distribution points, its OCSP answer. */
@@ -925,6 +1088,8 @@ static int visit(struct rev_gathering *g, X509 *x)
         return r;
 }
 
+static struct rev_material *rev_material_new(void);
+
 int rev_gather_begin(const struct cfg *c, const struct pki *pki, const struct rev_opts *o,
                      time_t now, struct rev_gathering **ret)
 {
@@ -938,9 +1103,9 @@ int rev_gather_begin(const struct cfg *c, const struct pki *pki, const struct re
         g->fo = (struct fetch_opts){ .timeout_usec = c->pki.fetch_timeout_usec,
                                      .http_proxy = c->pki.http_proxy,
                                      .tls_ca_file = c->directory.tls_ca_file };
-        g->m = calloc(1, sizeof(*g->m));
+        g->m = rev_material_new();
         g->cas = sk_X509_new_null();
-        if (!g->m || !g->cas || !(g->m->crls = sk_X509_CRL_new_null()))
+        if (!g->m || !g->cas)
                 goto out;
         /* The evaluation gets one stack: the configured CRLs, then the gathered. */
         for (int i = 0; i < sk_X509_CRL_num(pki_crls(pki)); i++) {
@@ -976,20 +1141,31 @@ int rev_gather_add(struct rev_gathering *g, STACK_OF(X509) *certs)
         return r;
 }
 
-int rev_gather_end(struct rev_gathering *g, struct rev_material **ret)
+int rev_gather_sync(struct rev_gathering *g)
 {
         int r = 0;
 
         if (g->c->pki.revocation == CFG_REV_OFF)
-                goto out;
+                return 0;
         /* The CAs of the paths need their issuers' CRLs too: each issuer
          * seen is visited in turn (which may add its own issuer's group). */
-        for (size_t i = 0; i < g->n_groups && r == 0; i++)
-                r = visit(g, g->groups[i].issuer);
+        for (; g->n_visited < g->n_groups && r == 0; g->n_visited++)
+                r = visit(g, g->groups[g->n_visited].issuer);
         for (size_t i = 0; i < g->n_groups && r == 0; i++)
                 if (g->groups[i].need_crl)
                         r = group_crl(g, &g->groups[i]);
-out:
+        return r;
+}
+
+const struct rev_material *rev_gather_material(const struct rev_gathering *g)
+{
+        return g->m;
+}
+
+int rev_gather_end(struct rev_gathering *g, struct rev_material **ret)
+{
+        int r = rev_gather_sync(g);
+
         if (r == 0) {
                 *ret = g->m;
                 g->m = NULL;
@@ -1029,10 +1205,32 @@ int rev_gather(const struct cfg *c, const struct pki *pki, const struct rev_opts
         return rev_gather_end(g, ret);
 }
 
+static struct rev_material *rev_material_new(void)
+{
+        struct rev_material *m = calloc(1, sizeof(*m));
+
+        if (!m)
+                return NULL;
+        if (pthread_rwlock_init(&m->lock, NULL) != 0) {
+                free(m);
+                return NULL;
+        }
+        m->crls = sk_X509_CRL_new_null();
+        if (!m->crls) {
+                rev_material_free(m);
+                return NULL;
+        }
+        return m;
+}
+
 void rev_material_free(struct rev_material *m)
 {
         if (!m)
                 return;
+        pthread_rwlock_destroy(&m->lock);
+        for (size_t i = 0; i < m->n_old_crls; i++)
+                sk_X509_CRL_free(m->old_crls[i]);
+        free(m->old_crls);
         sk_X509_CRL_pop_free(m->crls, X509_CRL_free);
         for (size_t i = 0; i < m->n_ce; i++) {
                 X509_CRL_free(m->ce[i].crl);
@@ -1043,6 +1241,7 @@ void rev_material_free(struct rev_material *m)
         for (size_t i = 0; i < m->n_oe; i++)
                 free(m->oe[i].location);
         free(m->oe);
+        free(m->oe_index);
         for (size_t i = 0; i < m->n_notes; i++) {
                 X509_NAME_free(m->notes[i].issuer);
                 free(m->notes[i].text);
@@ -1059,54 +1258,90 @@ void rev_material_free(struct rev_material *m)
 
 /* ---- for the evaluation and the report (read-only, any thread) ---- */
 
-STACK_OF(X509_CRL) *rev_crls(const struct rev_material *m)
+STACK_OF(X509_CRL) *rev_crls(const struct rev_material *m, unsigned *generation)
 {
-        return m ? m->crls : NULL;
+        STACK_OF(X509_CRL) *crls = NULL;
+        unsigned gen = 0;
+
+        if (m) {
+                read_lock(m);
+                crls = m->crls;
+                gen = m->generation;
+                unlock(m);
+        }
+        if (generation)
+                *generation = gen;
+        return crls;
 }
 
 bool rev_crl_source(const struct rev_material *m, const X509_CRL *crl, struct rev_source *ret)
 {
-        for (size_t i = 0; m && i < m->n_ce; i++)
+        bool found = false;
+
+        if (!m)
+                return false;
+        read_lock(m);
+        for (size_t i = 0; i < m->n_ce && !found; i++)
                 if (m->ce[i].crl == crl) {
                         ret->kind = m->ce[i].kind;
                         ret->location = m->ce[i].location;
-                        ret->this_update = ret->next_update = 0;
-                        pki_asn1_time(X509_CRL_get0_lastUpdate(crl), &ret->this_update);
-                        pki_asn1_time(X509_CRL_get0_nextUpdate(crl), &ret->next_update);
-                        return true;
+                        found = true;
                 }
-        return false;
+        unlock(m);
+        if (found) {
+                ret->this_update = ret->next_update = 0;
+                pki_asn1_time(X509_CRL_get0_lastUpdate(crl), &ret->this_update);
+                pki_asn1_time(X509_CRL_get0_nextUpdate(crl), &ret->next_update);
+        }
+        return found;
 }
 
 bool rev_ocsp_status(const struct rev_material *m, X509 *x, int *status, time_t *revoked_at,
                      int *reason, struct rev_source *src)
 {
         char sha[65];
+        bool found = false, any;
 
-        if (!m || m->n_oe == 0 || !cert_sha256(x, sha))
+        if (!m)
                 return false;
-        for (size_t i = 0; i < m->n_oe; i++) {
-                const struct ocsp_entry *e = &m->oe[i];
+        read_lock(m);
+        any = m->n_oe > 0;
+        unlock(m);
+        if (!any || !cert_sha256(x, sha))
+                return false;
+        read_lock(m);
+        {
+                const struct ocsp_entry *e = ocsp_find(m, sha);
 
-                if (strcmp(e->sha256, sha) != 0)
-                        continue;
+                if (!e)
+                        goto out;
                 *status = e->status;
                 *revoked_at = e->revoked_at;
                 *reason = e->reason;
                 *src = (struct rev_source){ .kind = "ocsp", .location = e->location,
                                             .this_update = e->this_update,
                                             .next_update = e->next_update };
-                return true;
+                found = true;
         }
-        return false;
+out:
+        unlock(m);
+        return found;
 }
 
-const char *rev_tried(const struct rev_material *m, const X509_NAME *issuer)
+char *rev_tried(const struct rev_material *m, const X509_NAME *issuer)
 {
-        for (size_t i = 0; m && i < m->n_notes; i++)
+        const char *text = "";
+        char *copy;
+
+        if (!m)
+                return strdup("");
+        read_lock(m);
+        for (size_t i = 0; i < m->n_notes; i++)
                 if (X509_NAME_cmp(m->notes[i].issuer, issuer) == 0)
-                        return m->notes[i].text;
-        return "";
+                        text = m->notes[i].text;
+        copy = strdup(text);
+        unlock(m);
+        return copy;
 }
 
 const struct rev_failure *rev_failures(const struct rev_material *m, size_t *n)

@@ -7,6 +7,10 @@
 #include <netdb.h>
 #include <poll.h>
 #include <glob.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -677,4 +681,54 @@ void util_replace_file_cleanup(const char *path)
                 }
         globfree(&g);
         free(pattern);
+}
+
+/* ---- threads ---------------------------------------------------------- */
+
+size_t util_cpus(size_t max)
+{
+        cpu_set_t set;
+        long cpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
+                                                                 : sysconf(_SC_NPROCESSORS_ONLN);
+        size_t t = cpus > 0 ? (size_t)cpus : 1;
+
+        return t < max ? t : max;
+}
+
+struct parallel {
+        util_parallel_fn *fn;
+        void *arg;
+        size_t n;
+        atomic_size_t next;
+};
+
+static void *parallel_some(void *arg)
+{
+        struct parallel *p = arg;
+        size_t i;
+
+        while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
+                p->fn(p->arg, i);
+        return NULL;
+}
+
+void util_parallel(size_t n, size_t threads, util_parallel_fn *fn, void *arg)
+{
+        pthread_t t[UTIL_MAX_THREADS - 1];
+        struct parallel p = { .fn = fn, .arg = arg, .n = n };
+        sigset_t all, old;
+        size_t started = 0, want = threads < UTIL_MAX_THREADS ? threads : UTIL_MAX_THREADS;
+
+        atomic_init(&p.next, 0);
+        /* Helpers get every signal blocked: signals keep going where the
+         * caller expects them. One that cannot start only makes it slower. */
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        while (started + 1 < want && started + 1 < n &&
+               pthread_create(&t[started], NULL, parallel_some, &p) == 0)
+                started++;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        parallel_some(&p);
+        for (size_t k = 0; k < started; k++)
+                pthread_join(t[k], NULL);
 }

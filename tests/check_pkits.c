@@ -5,6 +5,7 @@
  * the verification memo (src/vmemo.c), per case and all cases in one PKI,
  * which must give the same verdicts as the full path. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,31 @@ static void memo_twice(const struct pki *pki, X509 *x, time_t at, const char *id
         vmemo_free(memo);
 }
 
+/* The case again with everything (anchors, intermediates, the end entity)
+ * decoded by d2i_X509() alone: the verdict must be the same as with
+ * pki_d2i_x509()'s fast path. */
+static void slow_decoding_same(const struct cfg_pki *s, const char *ee, time_t at, const char *id,
+                               const struct cert_result *fast)
+{
+        struct cert_result slow;
+        struct pki_file file;
+        struct pki *pki = NULL;
+        struct eval_ctx ctx;
+        char *err = NULL;
+
+        pki_slow_decoding = true;
+        ck_assert_msg(pki_load(s, &pki, &err) == 0, "%s: pki_load: %s", id, err);
+        ck_assert_int_eq(pki_read_file(ee, &file), 0);
+        pki_slow_decoding = false;
+        ck_assert_msg(file.error == 0, "%s: %s", id, file.why);
+        eval_ctx_init(&ctx, pki, at);
+        ck_assert_int_eq(eval_cert(&ctx, sk_X509_value(file.certs, 0), file.certs, NULL, &slow), 0);
+        tl_same_result(fast, &slow, id);
+        cert_result_free(&slow);
+        pki_file_free(&file);
+        pki_free(pki);
+}
+
 /* Runs one case; returns its path_valid. */
 static bool run_case(const struct pkits_case *c, const char *tmp, int index, time_t at)
 {
@@ -142,6 +168,7 @@ static bool run_case(const struct pkits_case *c, const char *tmp, int index, tim
         ck_assert_int_eq(eval_cert(&ctx, sk_X509_value(file.certs, 0), file.certs, NULL, &res), 0);
         valid = res.path_valid;
         memo_twice(pki, sk_X509_value(file.certs, 0), at, c->fields[0]);
+        slow_decoding_same(&s, ee, at, c->fields[0], &res);
         if (valid != (strcmp(c->fields[2], "valid") == 0))
                 fprintf(stderr, "PKITS %s (%s): expected %s, got path_error %s\n", c->fields[0],
                         c->fields[1], c->fields[2], res.path_error ? res.path_error : "(none)");
@@ -335,6 +362,36 @@ START_TEST(pkits_one_pki_memo)
 }
 END_TEST
 
+/* Every PKITS certificate (RSA keys of all kinds of odd certificates)
+ * through pki.c's fast decoding and d2i_X509(): the same certificate. */
+START_TEST(pkits_decode_fast_and_slow)
+{
+        char *dir = tl_path(tl_srcdir(), "tests/data/pkits/certs");
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        int n = 0;
+
+        ck_assert_ptr_nonnull(d);
+        while ((e = readdir(d))) {
+                unsigned char *data = NULL;
+                size_t len = 0;
+                char *path;
+
+                if (!strstr(e->d_name, ".crt"))
+                        continue;
+                path = tl_path(dir, e->d_name);
+                ck_assert_int_eq(util_read_file(path, UTIL_MAX_FILE_SIZE, &data, &len), 0);
+                tl_decode_both(data, (long)len, e->d_name);
+                free(data);
+                free(path);
+                n++;
+        }
+        closedir(d);
+        free(dir);
+        ck_assert_int_ge(n, 400);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("pkits");
@@ -343,6 +400,7 @@ int main(void)
         tcase_set_timeout(tc, 120);
         tcase_add_test(tc, pkits_all_cases);
         tcase_add_test(tc, pkits_one_pki_memo);
+        tcase_add_test(tc, pkits_decode_fast_and_slow);
         suite_add_tcase(s, tc);
         return tl_run_suite(s);
 }

@@ -14,6 +14,7 @@
 
 #include "certgen.h"
 #include "config.h"
+#include "httptest.h"
 #include "cycle.h"
 #include "ldaptest.h"
 #include "load.h"
@@ -32,8 +33,15 @@
 
 static const struct cg_params params = { .domain = "scale.example", .base = "o=Test,c=DE",
                                          .certs = 2, .mix = true };
-static char *tmp, *conf, *conf_small;
+static char *tmp, *conf, *conf_small, *conf_dp;
 static struct tl_slapd slapd;
+
+/* For streaming_with_fetched_crls: DP_N mailboxes after the scale ones,
+ * the first half issued by CA dpa, the second by dpb, whose CRLs are only
+ * at their distribution points on the test's HTTP server. */
+#define DP_FIRST N_MAILBOXES
+#define DP_N 600
+static int http_port;
 
 static double seconds(void)
 {
@@ -41,6 +49,27 @@ static double seconds(void)
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The entries of [first, first + n) by CA name with crl_url, and that
+ * CA's CRL (for every mailbox below first + n) as DER in www/name.crl. */
+static void write_dp_part(FILE *f, const char *pkidir, EVP_PKEY *key, const char *name,
+                          size_t first, size_t n)
+{
+        struct cg_params p = params;
+        struct cg_ca *ca = NULL;
+        const char *why = "";
+        char url[128], *pem = tl_path(tmp, "dp.pem");
+
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s.crl", http_port, name);
+        p.crl_url = url;
+        ck_assert_msg(cg_ca_load(pkidir, name, &ca, &why) == 0, "%s", why);
+        ck_assert_int_eq(cg_write_entries(f, &p, ca, key, first, n), 0);
+        ck_assert_int_eq(cg_write_crl(pem, &p, ca, first + n, 0), 0);
+        ck_assert_int_eq(tl_sh("mkdir -p '%s/http/www' && openssl crl -in '%s' -outform DER "
+                               "-out '%s/http/www/%s.crl'", tmp, pem, tmp, name), 0);
+        cg_ca_free(ca);
+        free(pem);
 }
 
 static void write_ldif(const char *path, const char *pkidir)
@@ -56,6 +85,8 @@ static void write_ldif(const char *path, const char *pkidir)
         ck_assert_msg(cg_ca_load(pkidir, "fast", &ca, &why) == 0, "%s", why);
         ck_assert_int_eq(cg_write_ou(f, &params), 0);
         ck_assert_int_eq(cg_write_entries(f, &params, ca, key, 0, N_MAILBOXES), 0);
+        write_dp_part(f, pkidir, key, "dpa", DP_FIRST, DP_N / 2);
+        write_dp_part(f, pkidir, key, "dpb", DP_FIRST + DP_N / 2, DP_N / 2);
         ck_assert_int_eq(fclose(f), 0);
         crl = tl_path(pkidir, "crls/fast.pem");
         ck_assert_int_eq(cg_write_crl(crl, &params, ca, N_MAILBOXES, 500), 0);
@@ -65,13 +96,13 @@ static void write_ldif(const char *path, const char *pkidir)
         free(keyfile);
 }
 
-static void write_list(const char *path, size_t n)
+static void write_list(const char *path, size_t first, size_t n)
 {
         FILE *f = fopen(path, "w");
         char a[320];
 
         ck_assert_ptr_nonnull(f);
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = first; i < first + n; i++) {
                 cg_address(&params, i, a, sizeof(a));
                 fprintf(f, "%s\n", a);
         }
@@ -95,21 +126,31 @@ static void setup_all(void)
 
         tmp = tl_mkdtemp();
         pkidir = tl_path(tmp, "pki");
-        ck_assert_int_eq(tl_sh("'%s/tests/mkpki' init '%s' >/dev/null && "
-                               "'%s/tests/mkpki' ca '%s' fast >/dev/null",
-                               tl_srcdir(), pkidir, tl_srcdir(), pkidir), 0);
+        ck_assert_int_eq(tl_sh("M='%s/tests/mkpki'; P='%s'; $M init $P >/dev/null && "
+                               "$M ca $P fast >/dev/null && $M ca $P dpa >/dev/null && "
+                               "$M ca $P dpb >/dev/null", tl_srcdir(), pkidir), 0);
+        http_port = tl_fixed_port();
         ldif = tl_path(tmp, "scale.ldif");
         write_ldif(ldif, pkidir);
         list = tl_path(tmp, "mailboxes.txt");
-        write_list(list, N_MAILBOXES);
+        write_list(list, 0, N_MAILBOXES);
         free(list);
         list = tl_path(tmp, "small.txt");
-        write_list(list, N_SMALL);
+        write_list(list, 0, N_SMALL);
+        free(list);
+        list = tl_path(tmp, "dp.txt");
+        write_list(list, DP_FIRST, DP_N);
         free(list);
         sdir = tl_path(tmp, "slapd");
         tl_slapd_start(&slapd, sdir, NULL, ldif, NULL, NULL);
         conf = write_conf("scale.conf", "mailboxes.txt");
         conf_small = write_conf("small.conf", "small.txt");
+        /* Only the root's CRL is a file: dpa's and dpb's must be fetched. */
+        conf_dp = tl_write(tmp, "dp.conf",
+                           "[service]\nmailbox_list = dp.txt\n"
+                           "[pki]\ntrust_anchors = pki/anchors.pem\n"
+                           "intermediates = pki/intermediates.pem\ncrls = pki/crls/root.pem\n"
+                           "[directory]\nuri = %s\nbase = o=Test,c=DE\n", slapd.ldap_url);
         free(sdir);
         free(ldif);
         free(pkidir);
@@ -122,6 +163,7 @@ static void teardown_all(void)
         free(tmp);
         free(conf);
         free(conf_small);
+        free(conf_dp);
 }
 
 /* Seconds one --verify --json over the configuration takes. */
@@ -326,6 +368,64 @@ START_TEST(long_mailbox_list)
 }
 END_TEST
 
+/* Revocation gathered while the answers stream in: dpb's first mailbox
+ * comes when dpa's are still being evaluated on another thread, so its
+ * CRL is fetched and added while they read the material. Every verdict
+ * as certgen predicts it (the revoked ones revoked, by their CA's fetched
+ * CRL), each CRL fetched once. */
+START_TEST(streaming_with_fetched_crls)
+{
+        char *http = tl_path(tmp, "http"), *cache = tl_path(tmp, "dp-cache"), env_cache[4200], a[320];
+        const char *env[] = { env_cache, NULL };
+        const char *argv[] = { getenv("SMIMEWATCH_BIN"), "--verify", "--json", "-c", conf_dp, NULL };
+        unsigned want[SW_STATUS_COUNT] = { 0 };
+        struct tl_httpd h = { 0 };
+        struct tl_run r;
+        json_t *doc, *list, *summary;
+
+        ck_assert_ptr_nonnull(argv[0]);
+        ck_assert_int_eq(tl_sh("rm -rf '%s' && mkdir -p '%s'", cache, cache), 0);
+        snprintf(env_cache, sizeof(env_cache), "CACHE_DIRECTORY=%s", cache);
+        tl_httpd_start(&h, http, http_port);
+        tl_run_argv(&r, argv, env, 120);
+        ck_assert_msg(r.status == SW_CRITICAL, "exit %d: %s", r.status, r.err);
+        doc = tl_json(&r);
+        list = json_object_get(doc, "mailboxes");
+        ck_assert_uint_eq(json_array_size(list), DP_N);
+        for (size_t i = 0; i < DP_N; i++) {
+                json_t *m = json_array_get(list, i), *c;
+                enum sw_status st = cg_status(&params, DP_FIRST + i);
+                size_t k;
+
+                want[st]++;
+                cg_address(&params, DP_FIRST + i, a, sizeof(a));
+                ck_assert_str_eq(json_string_value(json_object_get(m, "address")), a);
+                ck_assert_msg(strcmp(json_string_value(json_object_get(m, "status")),
+                                     sw_status_name(st)) == 0,
+                              "%s is %s, not %s", a, json_string_value(json_object_get(m, "status")),
+                              sw_status_name(st));
+                json_array_foreach(json_object_get(m, "certificates"), k, c) {
+                        const char *rev = json_string_value(json_object_get(c, "revocation"));
+
+                        ck_assert_msg(rev && (strcmp(rev, "good") == 0 || strcmp(rev, "revoked") == 0),
+                                      "%s: revocation %s", a, rev ? rev : "(none)");
+                }
+        }
+        summary = json_object_get(doc, "summary");
+        ck_assert_int_eq(json_integer_value(json_object_get(summary, "ok")), want[SW_OK]);
+        ck_assert_int_eq(json_integer_value(json_object_get(summary, "critical")), want[SW_CRITICAL]);
+        ck_assert_int_gt(want[SW_CRITICAL], 0);
+        ck_assert_int_eq(tl_httpd_hits(&h, "/dpa.crl"), 1);
+        ck_assert_int_eq(tl_httpd_hits(&h, "/dpb.crl"), 1);
+        json_decref(doc);
+        tl_run_free(&r);
+        tl_httpd_stop(&h);
+        free(h.dir);
+        free(http);
+        free(cache);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("scale");
@@ -338,6 +438,7 @@ int main(void)
         tcase_add_test(tc, verify_all);
         tcase_add_test(tc, parallel_equals_sequential);
         tcase_add_test(tc, memory_given_back);
+        tcase_add_test(tc, streaming_with_fetched_crls);
         tcase_set_timeout(tl, 60);
         tcase_add_test(tl, long_mailbox_list);
         suite_add_tcase(s, tc);

@@ -136,6 +136,65 @@ START_TEST(memo_stale_root_crl)
 }
 END_TEST
 
+/* pki.c's fast decoding against d2i_X509() alone on the same PKIs (RSA
+ * and EC keys, CAs and end entities, with and without their chains):
+ * the same certificates, and the same verdicts through the memo. */
+static void decode_both_ways(const char *pkidir, const char *const *names)
+{
+        struct pki *fast = load(pkidir), *slow;
+        struct vmemo *memo = NULL;
+        time_t now = time(NULL);
+
+        pki_slow_decoding = true;
+        slow = load(pkidir);
+        pki_slow_decoding = false;
+        ck_assert_int_eq(vmemo_new(&memo), 0);
+        for (size_t i = 0; names[i]; i++) {
+                char file[128], *path;
+                struct pki_file f, g;
+                struct cert_result a, b;
+                struct eval_ctx ctx;
+
+                snprintf(file, sizeof(file), "%s/%s.chain.pem", pkidir, names[i]);
+                path = tl_path(tmp, file);
+                ck_assert_int_eq(pki_read_file(path, &f), 0);
+                pki_slow_decoding = true;
+                ck_assert_int_eq(pki_read_file(path, &g), 0);
+                pki_slow_decoding = false;
+                ck_assert_msg(f.error == 0 && g.error == 0, "%s: %s", path, f.why);
+                for (int k = 0; k < sk_X509_num(f.certs); k++) {
+                        unsigned char *der = NULL;
+                        int len = i2d_X509(sk_X509_value(f.certs, k), &der);
+
+                        ck_assert_int_gt(len, 0);
+                        tl_decode_both(der, len, file);
+                        OPENSSL_free(der);
+                }
+                eval_ctx_init(&ctx, fast, now);
+                ctx.memo = memo;
+                ck_assert_int_eq(eval_cert(&ctx, sk_X509_value(f.certs, 0), NULL, NULL, &a), 0);
+                eval_ctx_init(&ctx, slow, now);
+                ck_assert_int_eq(eval_cert(&ctx, sk_X509_value(g.certs, 0), NULL, NULL, &b), 0);
+                tl_same_result(&a, &b, file);
+                cert_result_free(&a);
+                cert_result_free(&b);
+                pki_file_free(&f);
+                pki_file_free(&g);
+                free(path);
+        }
+        vmemo_free(memo);
+        pki_free(fast);
+        pki_free(slow);
+}
+
+START_TEST(decode_fast_and_slow)
+{
+        decode_both_ways("a", main_pki);
+        decode_both_ways("b", (const char *const[]){ "user1", "user2", NULL });
+        decode_both_ways("c", (const char *const[]){ "user1", "user2", NULL });
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("vmemo");
@@ -147,6 +206,7 @@ int main(void)
         tcase_add_test(tc, memo_with_own_chain);
         tcase_add_test(tc, memo_revoked_ca);
         tcase_add_test(tc, memo_stale_root_crl);
+        tcase_add_test(tc, decode_fast_and_slow);
         suite_add_tcase(s, tc);
         return tl_run_suite(s);
 }

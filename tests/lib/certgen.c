@@ -129,8 +129,10 @@ static int set_names(X509 *x, const struct cg_ca *ca, const char *cn)
 
 /* A DER end-entity certificate for address, like `mkpki issue` makes. */
 static int issue(const struct cg_ca *ca, EVP_PKEY *key, const char *address, const char *cn,
-                 unsigned usage, uint64_t serial, long days, unsigned char **der, int *len)
+                 unsigned usage, uint64_t serial, long days, const char *crl_url,
+                 unsigned char **der, int *len)
 {
+        char dp[600];
         X509 *x = X509_new();
         X509V3_CTX ctx;
         char san[512];
@@ -151,6 +153,9 @@ static int issue(const struct cg_ca *ca, EVP_PKEY *key, const char *address, con
             add_ext(x, &ctx, NID_key_usage, key_usage(key, usage)) < 0 ||
             add_ext(x, &ctx, NID_ext_key_usage, "emailProtection") < 0 ||
             add_ext(x, &ctx, NID_subject_alt_name, san) < 0)
+                goto out;
+        snprintf(dp, sizeof(dp), "URI:%s", crl_url ? crl_url : "");
+        if (crl_url && add_ext(x, &ctx, NID_crl_distribution_points, dp) < 0)
                 goto out;
         if (!X509_sign(x, ca->key, EVP_sha256()))
                 goto out;
@@ -204,7 +209,8 @@ static int write_entry(FILE *f, const struct cg_params *p, const struct cg_ca *c
                 int len = 0, r;
 
                 snprintf(cn, sizeof(cn), "%s %s", local, label[usages[k]]);
-                r = issue(ca, key, address, cn, usages[k], serial_of(i, k), days, &der, &len);
+                r = issue(ca, key, address, cn, usages[k], serial_of(i, k), days, p->crl_url, &der,
+                          &len);
                 if (r == 0)
                         r = write_cert(f, der, len);
                 OPENSSL_free(der);

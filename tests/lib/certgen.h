@@ -22,6 +22,7 @@ struct cg_params {
         const char *base;               /* entries go below ou=Mailboxes,base */
         unsigned certs;                 /* per mailbox: 1 (both usages) or 2 (enc and sig) */
         bool mix;                       /* every 100th: not found, expiring, revoked */
+        const char *crl_url;            /* NULL, or each certificate's CRL distribution point */
 };
 
 /* The CA of pkidir/ca/name (cert.pem and key.pem, as tests/mkpki makes

@@ -18,4 +18,13 @@ struct vmemo;
 void tl_eval_both(const struct pki *p, struct vmemo *memo, X509 *x, STACK_OF(X509) *untrusted,
                   time_t at, const char *what, struct cert_result *full, struct cert_result *memod);
 
+/* Fails the test, naming what, when a and b differ in path_valid,
+ * path_error, revocation, usages or problems. */
+void tl_same_result(const struct cert_result *a, const struct cert_result *b, const char *what);
+
+/* pki_d2i_x509() and d2i_X509() of the same bytes: both fail, or both give
+ * the same certificate (encoding, key, extension flags, purposes, self-
+ * signature); fails the test, naming what, otherwise. */
+void tl_decode_both(const unsigned char *der, long len, const char *what);
+
 #endif
