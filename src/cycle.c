@@ -696,6 +696,10 @@ static int set_grow(struct cycle_set *s, size_t n)
 
 /* The configured mailboxes, then every distinct address of found that is
  * not configured, in sorted order, with the [service] thresholds. */
+/* gcc -fanalyzer (GCC 12) loses a pointer stored in an element of an array the caller owns (the
+ * address strdup()ed into s->mailboxes[], freed with the set) and reports a leak. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
 static int merge(const struct cfg *c, const struct dir_discovery *found, struct cycle_set *s)
 {
         struct keyed *conf = calloc(c->n_mailboxes ? c->n_mailboxes : 1, sizeof(*conf));
@@ -738,6 +742,7 @@ out:
         keyed_free(disc, found->n);
         return rc;
 }
+#pragma GCC diagnostic pop
 
 /* The set over d (NULL: no discovery possible, reason says why). */
 static int make_set(const struct cfg *c, struct dir *d, const char *reason, struct cycle_set *s)

@@ -153,7 +153,7 @@ static int read_key_file(const char *path, unsigned char **ret, size_t *len, cha
         if (r < 0)
                 say(why, "key file '%s': %s", path,
                          r == -EFBIG ? "larger than 1 MiB, not a key file"
-                                     : strerror_r(-r, buf, sizeof(buf)));
+                                     : util_read_error(r, buf, sizeof(buf)));
 out:
         if (fd >= 0)
                 close(fd);

@@ -459,6 +459,9 @@ static int do_reload(struct service *s, uint64_t next_usec)
         cfg_free(s->cfg);
         s->cfg = c;
         s->pki = p;
+        /* No check is running: nothing of ours is being written there. */
+        if (c->service.metrics_file)
+                util_replace_file_cleanup(c->service.metrics_file);
         /* Discovered mailboxes are forgotten after the next complete discovery. */
         cycle_set_free(&s->known);
         if (!c->directory.discover)
@@ -631,6 +634,9 @@ int service_run(const char *config_path)
                 status = EXIT_CONFIG;
                 goto out;
         }
+        /* What a metrics write cut off by kill -9 left, as for the state. */
+        if (s.cfg->service.metrics_file)
+                util_replace_file_cleanup(s.cfg->service.metrics_file);
         s.state_path = state_path();
         s.cache_dir = rev_cache_dir();
         if (s.cache_dir)

@@ -375,9 +375,13 @@ char *util_escape(const char *s)
 
 char *util_cut(const char *s, size_t len, size_t max_len)
 {
-        size_t n = len < max_len ? len : max_len, o = 0;
-        char *out = malloc(n * 4 + 4);
+        size_t n = len < max_len ? len : max_len, o = 0, nuls = 0;
+        char *out;
 
+        /* Exactly the size needed: a cycle keeps these for every certificate. */
+        for (size_t i = 0; i < n; i++)
+                nuls += s[i] == 0;
+        out = malloc(n + 3 * nuls + 4);
         if (!out)
                 return NULL;
         for (size_t i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
  * none of the outputs. */
 #include <check.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "journalread.h"
@@ -350,6 +352,137 @@ START_TEST(password_file_without_key)
 }
 END_TEST
 
+/* The certificate read from the local file is CERT_UNPARSABLE. */
+static bool file_unparsable(json_t *m)
+{
+        size_t i;
+        json_t *c;
+
+        json_array_foreach(json_object_get(m, "certificates"), i, c)
+                if (strcmp(json_string_value(json_object_get(c, "source")), "file") == 0)
+                        return find_problem(c, "CERT_UNPARSABLE") != NULL;
+        return false;
+}
+
+/* The key file, its password file and a [mailbox] certificates file, each
+ * as every kind of bad file: each run of --verify ends at once (a FIFO
+ * must not block) with the documented outcome, and the message names the
+ * file and why. A key or password file that cannot be used is
+ * DECRYPTION_KEY_UNREADABLE (unknown, exit 3). A certificates file that
+ * cannot be read at a check is a CERT_UNPARSABLE certificate of the mailbox
+ * (beside the directory's usable one here: STALE_CERT_PUBLISHED, a warning,
+ * exit 1, naming the file); one that is no regular file refuses the
+ * configuration (exit 78, FILE:LINE). A file
+ * root cannot read is read as nobody; /proc/self/environ stands for a file
+ * that changes while it is read (its size says 0, then it has bytes; and
+ * others cannot read it, as a key file must be). */
+START_TEST(bad_files)
+{
+        enum { KEY, PASSWORD, CERTIFICATES, ROLES };
+        static const char *const role_names[ROLES] = { "key", "key_password_file",
+                                                       "certificates" };
+        static const struct {
+                const char *name;               /* in tmp/bad, or an absolute path */
+                const char *why[ROLES];         /* in the message; NULL: not this role */
+                int certificates;               /* exit as certificates: 1 or 78 */
+        } kinds[] = {
+                { "empty", { "is neither PKCS#12 nor PEM", "the first line is empty",
+                             "empty value" }, 1 },
+                { "binary", { "is neither PKCS#12 nor PEM", "the first line contains a NUL byte",
+                              "the value is not a certificate" }, 1 },
+                { "dir", { "is not a regular file", "is not a regular file",
+                           "is not a regular file" }, 78 },
+                { "fifo", { "is not a regular file", "is not a regular file",
+                            "is not a regular file" }, 78 },
+                { "loop", { "Too many levels of symbolic links", "Too many levels of symbolic links",
+                            "Too many levels of symbolic links" }, 78 },
+                { "unreadable", { "Permission denied", "Permission denied",
+                                  "Permission denied" }, 1 },
+                { "big", { "larger than 1 MiB", "the first line is too long",
+                           "larger than 10 MiB" }, 1 },
+                /* A password is only its first line, read to SECRET_MAX. */
+                { "/proc/self/environ", { "it changed while it was read", NULL,
+                                          "it changed while it was read" }, 1 },
+        };
+        static const char *const locals[ROLES] = { "plain", "match", "plain" };
+        const char *bin = getenv("SMIMEWATCH_BIN");
+        char *dir = tl_path(tmp, "bad");
+
+        /* nobody must reach the PKI and the configurations; the key files
+         * themselves stay 0600. */
+        ck_assert_int_eq(tl_sh("set -e; D='%s'; mkdir -p $D; chmod 755 '%s' '%s' $D; "
+                               "chmod -R a+rX '%s'/crls '%s'/anchors.pem '%s'/intermediates.pem; "
+                               ": > $D/empty; printf 'a\\0b\\n\\377\\376\\n' > $D/binary; mkdir $D/dir; "
+                               "mkfifo $D/fifo; ln -s loop2 $D/loop; ln -s loop $D/loop2; "
+                               "echo secret > $D/unreadable; truncate -s 11M $D/big; "
+                               "chmod 600 $D/empty $D/binary $D/fifo $D/unreadable $D/big",
+                               dir, tmp, pki, pki, pki, pki), 0);
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+                char *f = kinds[i].name[0] == '/' ? strdup(kinds[i].name)
+                                                  : tl_path(dir, kinds[i].name);
+                bool as_nobody = strcmp(kinds[i].name, "unreadable") == 0;
+
+                for (int k = 0; k < ROLES; k++) {
+                        const char *argv[12] = { "setpriv", "--reuid=65534", "--regid=65534",
+                                                 "--clear-groups", bin, "--verify", "--json",
+                                                 "-c", NULL, NULL };
+                        const char *const *run = as_nobody ? argv : argv + 4;
+                        int want = k == CERTIFICATES ? kinds[i].certificates : 3;
+                        char extra[3 * PATH_MAX], address[64], *conf;
+                        long long t0;
+                        struct tl_run r;
+
+                        if (!kinds[i].why[k])
+                                continue;
+                        snprintf(address, sizeof(address), "%s@" DOM, locals[k]);
+                        snprintf(extra, sizeof(extra), "[mailbox %s]\n%s = %s\n%s%s%s\n", address,
+                                 role_names[k], f, k == PASSWORD ? "key = " : "",
+                                 k == PASSWORD ? pki : "", k == PASSWORD ? "/match.p12" : "");
+                        conf = config("bad.conf", NULL, false, extra);
+                        ck_assert_int_eq(chmod(conf, 0644), 0);
+                        argv[8] = conf;
+                        t0 = time(NULL);
+                        tl_run_argv(&r, run, NULL, 30);
+                        ck_assert_msg(time(NULL) - t0 < 20, "%s as %s: %lld s", kinds[i].name,
+                                      role_names[k], (long long)(time(NULL) - t0));
+                        ck_assert_msg(r.status == want, "%s as %s: exit %d, want %d\n%s%s",
+                                      kinds[i].name, role_names[k], r.status, want, r.out, r.err);
+                        if (want == 78) {
+                                /* the line of certificates = in bad.conf */
+                                ck_assert_msg(strstr(r.err, "bad.conf:") && strstr(r.err, f) &&
+                                              strstr(r.err, kinds[i].why[k]), "%s as %s: %s",
+                                              kinds[i].name, role_names[k], r.err);
+                        } else {
+                                json_t *doc = tl_json(&r), *p = NULL, *m = find_mailbox(doc, address);
+                                const char *msg = NULL;
+                                size_t j;
+
+                                json_array_foreach(json_object_get(m, "problems"), j, p) {
+                                        msg = json_string_value(json_object_get(p, "message"));
+                                        if (strstr(msg, f) && strstr(msg, kinds[i].why[k]))
+                                                break;
+                                }
+                                ck_assert_msg(j < json_array_size(json_object_get(m, "problems")),
+                                              "%s as %s: no problem names the file and says '%s': %s",
+                                              kinds[i].name, role_names[k], kinds[i].why[k], r.out);
+                                ck_assert_str_eq(json_string_value(json_object_get(p, "code")),
+                                                 k == CERTIFICATES ? "STALE_CERT_PUBLISHED"
+                                                                   : "DECRYPTION_KEY_UNREADABLE");
+                                if (k == CERTIFICATES)
+                                        ck_assert_msg(file_unparsable(m), "%s: %s", kinds[i].name,
+                                                      r.out);
+                                json_decref(doc);
+                        }
+                        tl_run_free(&r);
+                        free(conf);
+                }
+                free(f);
+        }
+        tl_rm_rf(dir);
+        free(dir);
+}
+END_TEST
+
 /* The service: the same verdicts as journal entries, with their
  * MESSAGE_IDs, and no password anywhere in the journal. */
 START_TEST(service_journal)
@@ -409,6 +542,7 @@ int main(void)
         tcase_add_test(tc, password_from_credential);
         tcase_add_test(tc, password_file_without_key);
         tcase_add_test(tc, service_journal);
+        tcase_add_test(tc, bad_files);
         suite_add_tcase(s, tc);
         return tl_run_suite(s);
 }

@@ -2162,6 +2162,68 @@ START_TEST(hostile_directory)
 }
 END_TEST
 
+/* The cases that could make smimewatch hold a lot, each alone in a
+ * --verify of its own: its peak RSS (wait4 of the child) may exceed that of
+ * a --verify of one well-behaved mailbox by at most 16 MiB, less than the
+ * 20 MB value, which must never be held (measured: 0.2 MiB more at most;
+ * libldap refuses the PDU by its length before reading it). Judged in the
+ * plain build only: ASan's quarantine and shadow memory inflate RSS. */
+START_TEST(hostile_directory_memory)
+{
+        static const struct {
+                const char *address;
+                enum tl_rogue_act act;
+                int status;
+        } cases[] = {
+                { "both@" DOM, TL_ROGUE_ENTRY, 0 },             /* the baseline */
+                { "huge@" DOM, TL_ROGUE_HUGE, 3 },              /* a 20 MB value */
+                { "many@" DOM, TL_ROGUE_MANY_VALUES, 3 },       /* 1,000 values */
+                { "flood@" DOM, TL_ROGUE_FLOOD, 3 },            /* 5,000 entries */
+        };
+        enum { N = sizeof(cases) / sizeof(cases[0]) };
+        struct tl_rogue_rule rules[N];
+        unsigned char *der;
+        struct tl_rogue rogue;
+        long baseline = 0;
+        size_t len;
+
+        build_once();
+        der = pki_file("both.der", &len);
+        for (size_t i = 0; i < N; i++)
+                rules[i] = (struct tl_rogue_rule){ cases[i].address, cases[i].act, der, len };
+        tl_rogue_start(&rogue, rules, N);
+        for (size_t i = 0; i < N; i++) {
+                char *conf = tl_write(tmp, "hostile-one.conf",
+                                      "[pki]\ntrust_anchors = %s/anchors.pem\n"
+                                      "intermediates = %s/intermediates.pem\ncrls = %s/crls\n\n"
+                                      "[directory]\nuri = %s\nbase = o=Rogue\ntimeout = 2s\n\n"
+                                      "[mailbox %s]\n", pki, pki, pki, rogue.url,
+                                      cases[i].address);
+                const char *args[] = { "--verify", "--json", "-c", conf, NULL };
+                struct tl_run r;
+                double t0 = now_s(), took;
+
+                tl_smimewatch(&r, args);
+                took = now_s() - t0;
+                ck_assert_msg(r.status == cases[i].status, "%s: exit %d, want %d\n%s%s",
+                              cases[i].address, r.status, cases[i].status, r.out, r.err);
+                if (i == 0)
+                        baseline = r.maxrss_kib;
+                fprintf(stderr, "hostile directory memory: %s: peak RSS %ld KiB (baseline %ld KiB), "
+                        "%.1f s\n", cases[i].address, r.maxrss_kib, baseline, took);
+                ck_assert_msg(took < 10, "%s: took %.1f s", cases[i].address, took);
+#ifndef __SANITIZE_ADDRESS__
+                ck_assert_msg(r.maxrss_kib <= baseline + 16 * 1024, "%s: peak RSS %ld KiB, "
+                              "baseline %ld KiB", cases[i].address, r.maxrss_kib, baseline);
+#endif
+                tl_run_free(&r);
+                free(conf);
+        }
+        tl_rogue_stop(&rogue);
+        free(der);
+}
+END_TEST
+
 int main(void)
 {
         Suite *s = suite_create("verify");
@@ -2218,6 +2280,7 @@ int main(void)
 
         tcase_set_timeout(rogue, 60);
         tcase_add_test(rogue, hostile_directory);
+        tcase_add_test(rogue, hostile_directory_memory);
         suite_add_tcase(s, rogue);
 
         sr = srunner_create(s);

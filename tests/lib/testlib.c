@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -61,6 +62,7 @@ void tl_run_argv(struct tl_run *r, const char *const *argv, const char *const *e
         char **e = merged_env(env);
         time_t deadline = time(NULL) + timeout_s;
         bool killed = false;
+        struct rusage ru;
         pid_t pid;
         int st;
 
@@ -116,8 +118,9 @@ void tl_run_argv(struct tl_run *r, const char *const *argv, const char *const *e
                         }
                 }
         }
-        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert_int_eq(wait4(pid, &st, 0, &ru), pid);
         r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        r->maxrss_kib = ru.ru_maxrss;
         if (killed)
                 ck_abort_msg("%s timed out after %d s; stderr: %s", argv[0], timeout_s, r->err);
 }

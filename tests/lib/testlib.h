@@ -13,6 +13,7 @@ struct tl_run {
         int status;             /* exit status, or 128+signal */
         char *out;              /* stdout, NUL-terminated */
         char *err;              /* stderr */
+        long maxrss_kib;        /* its peak RSS (wait4), in KiB */
 };
 
 /* Runs argv (NULL-terminated; argv[0] searched in PATH) with extra
