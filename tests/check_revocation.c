@@ -148,6 +148,8 @@ static void world_up(void)
               "?certificateRevocationList;binary'", W.pki, ldap);
         mkpki("issue '%s' ogood --ca oc --ocsp-url %s --crl-url %s/oc.crl", W.pki, ocsp, http);
         mkpki("issue '%s' orevoked --ca oc --ocsp-url %s --crl-url %s/oc.crl", W.pki, ocsp, http);
+        /* A delegated responder of oc (RFC 6960 4.2.2.2). */
+        mkpki("issue '%s' responder --ca oc --eku ocsp --ku digitalSignature --no-san", W.pki);
         mkpki("issue '%s' unknown --ca dark --crl-url %s/dark.crl", W.pki, http);
         /* CRLs of web: an old one (thisUpdate two days ago, before "late"
          * was revoked), a short-lived one, then the current one. */
@@ -496,6 +498,46 @@ START_TEST(ocsp_responder)
 }
 END_TEST
 
+/* Answers signed by a responder certificate that oc issued for OCSP
+ * signing are taken; answers signed with the key of one of oc's mail
+ * certificates (issued by oc, but not for OCSP) are refused. */
+START_TEST(ocsp_delegated_responder)
+{
+        struct t t;
+        struct tl_run r;
+        json_t *doc;
+
+        t_init(&t);
+        tl_ocspd_start_signed(&t.o, W.pki, "oc", "responder", W.op, 5);
+        /* oc as the anchor: only the certificate itself needs an answer. */
+        free(tl_write(t.dir, "smimewatch.conf", "[pki]\ntrust_anchors = %s/ca/oc/cert.pem\n"
+                      "revocation = ocsp\nfetch_timeout = 10s\n", W.pki));
+        doc = check(&t, &r, "ogood", NULL);
+        expect(doc, &r, "ok", "good");
+        ck_assert_msg(strcmp(src(doc, "type"), "ocsp") == 0, "%s", r.err);
+        json_decref(doc);
+        tl_run_free(&r);
+        doc = check(&t, &r, "orevoked", NULL);
+        expect(doc, &r, "critical", "revoked");
+        json_decref(doc);
+        tl_run_free(&r);
+        tl_ocspd_stop(&t.o);
+        t_free(&t);
+
+        t_init(&t);
+        tl_ocspd_start_signed(&t.o, W.pki, "oc", "ogood", W.op, 5);
+        free(tl_write(t.dir, "smimewatch.conf", "[pki]\ntrust_anchors = %s/ca/oc/cert.pem\n"
+                      "revocation = ocsp\nfetch_timeout = 10s\n", W.pki));
+        doc = check(&t, &r, "orevoked", NULL);
+        expect(doc, &r, "warning", "unknown");
+        ck_assert(has_problem(doc, "REVOCATION_UNKNOWN", "OCSP"));
+        json_decref(doc);
+        tl_run_free(&r);
+        tl_ocspd_stop(&t.o);
+        t_free(&t);
+}
+END_TEST
+
 START_TEST(cache_reused_until_due)
 {
         struct t t;
@@ -832,6 +874,7 @@ static Suite *revocation_suite(void)
         tcase_add_test(t, http_good_revoked_unknown);
         tcase_add_test(t, ldap_distribution_points);
         tcase_add_test(t, ocsp_responder);
+        tcase_add_test(t, ocsp_delegated_responder);
         tcase_add_test(t, cache_reused_until_due);
         tcase_add_test(t, verify_fetches_once_per_ca);
         tcase_add_test(t, down_with_current_cache);

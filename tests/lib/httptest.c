@@ -169,16 +169,29 @@ static void wait_ocspd(pid_t pid, const char *log)
 
 void tl_ocspd_start(struct tl_ocspd *o, const char *pki, const char *ca, int port, int minutes)
 {
-        char *index = NULL, *cert = NULL, *key = NULL, *log = NULL, ports[16], nmin[16];
+        tl_ocspd_start_signed(o, pki, ca, NULL, port, minutes);
+}
+
+void tl_ocspd_start_signed(struct tl_ocspd *o, const char *pki, const char *ca, const char *signer,
+                           int port, int minutes)
+{
+        char *index = NULL, *cert = NULL, *rcert = NULL, *key = NULL, *log = NULL, ports[16], nmin[16];
         const char *argv[] = { "openssl", "ocsp", "-index", NULL, "-CA", NULL, "-rsigner", NULL,
                                "-rkey", NULL, "-port", ports, "-nmin", nmin, "-ignore_err", NULL };
 
         ck_assert_int_ge(asprintf(&index, "%s/ca/%s/index.txt", pki, ca), 0);
         ck_assert_int_ge(asprintf(&cert, "%s/ca/%s/cert.pem", pki, ca), 0);
-        ck_assert_int_ge(asprintf(&key, "%s/ca/%s/key.pem", pki, ca), 0);
+        if (signer) {
+                ck_assert_int_ge(asprintf(&rcert, "%s/%s.pem", pki, signer), 0);
+                ck_assert_int_ge(asprintf(&key, "%s/%s.key", pki, signer), 0);
+        } else {
+                ck_assert_int_ge(asprintf(&rcert, "%s/ca/%s/cert.pem", pki, ca), 0);
+                ck_assert_int_ge(asprintf(&key, "%s/ca/%s/key.pem", pki, ca), 0);
+        }
         ck_assert_int_ge(asprintf(&log, "%s/ca/%s/ocsp.log", pki, ca), 0);
         argv[3] = index;
-        argv[5] = argv[7] = cert;
+        argv[5] = cert;
+        argv[7] = rcert;
         argv[9] = key;
         snprintf(ports, sizeof(ports), "%d", port);
         snprintf(nmin, sizeof(nmin), "%d", minutes);
@@ -188,6 +201,7 @@ void tl_ocspd_start(struct tl_ocspd *o, const char *pki, const char *ca, int por
         wait_ocspd(o->pid, log);
         free(index);
         free(cert);
+        free(rcert);
         free(key);
         free(log);
 }

@@ -34,6 +34,10 @@ struct tl_ocspd {
  * re-read when it changes), signed by the CA itself, answers valid for
  * minutes. Returns once it accepts connections. */
 void tl_ocspd_start(struct tl_ocspd *o, const char *pki, const char *ca, int port, int minutes);
+/* The same with answers signed by pki/NAME.pem and NAME.key (a delegated
+ * responder, or a certificate that is none). */
+void tl_ocspd_start_signed(struct tl_ocspd *o, const char *pki, const char *ca, const char *signer,
+                           int port, int minutes);
 void tl_ocspd_stop(struct tl_ocspd *o);
 
 #endif
