@@ -501,17 +501,23 @@ END_TEST
 /* Answers signed by a responder certificate that oc issued for OCSP
  * signing are taken; answers signed with the key of one of oc's mail
  * certificates (issued by oc, but not for OCSP) are refused. */
+/* oc as the anchor, OCSP only, answers signed by pki/SIGNER: only the
+ * certificate itself needs an answer. */
+static void ocsp_signed_by(struct t *t, const char *signer)
+{
+        t_init(t);
+        tl_ocspd_start_signed(&t->o, W.pki, "oc", signer, W.op, 5);
+        free(tl_write(t->dir, "smimewatch.conf", "[pki]\ntrust_anchors = %s/ca/oc/cert.pem\n"
+                      "revocation = ocsp\nfetch_timeout = 10s\n", W.pki));
+}
+
 START_TEST(ocsp_delegated_responder)
 {
         struct t t;
         struct tl_run r;
         json_t *doc;
 
-        t_init(&t);
-        tl_ocspd_start_signed(&t.o, W.pki, "oc", "responder", W.op, 5);
-        /* oc as the anchor: only the certificate itself needs an answer. */
-        free(tl_write(t.dir, "smimewatch.conf", "[pki]\ntrust_anchors = %s/ca/oc/cert.pem\n"
-                      "revocation = ocsp\nfetch_timeout = 10s\n", W.pki));
+        ocsp_signed_by(&t, "responder");
         doc = check(&t, &r, "ogood", NULL);
         expect(doc, &r, "ok", "good");
         ck_assert_msg(strcmp(src(doc, "type"), "ocsp") == 0, "%s", r.err);
@@ -524,10 +530,7 @@ START_TEST(ocsp_delegated_responder)
         tl_ocspd_stop(&t.o);
         t_free(&t);
 
-        t_init(&t);
-        tl_ocspd_start_signed(&t.o, W.pki, "oc", "ogood", W.op, 5);
-        free(tl_write(t.dir, "smimewatch.conf", "[pki]\ntrust_anchors = %s/ca/oc/cert.pem\n"
-                      "revocation = ocsp\nfetch_timeout = 10s\n", W.pki));
+        ocsp_signed_by(&t, "ogood");
         doc = check(&t, &r, "orevoked", NULL);
         expect(doc, &r, "warning", "unknown");
         ck_assert(has_problem(doc, "REVOCATION_UNKNOWN", "OCSP"));
