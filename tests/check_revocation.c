@@ -498,9 +498,6 @@ START_TEST(ocsp_responder)
 }
 END_TEST
 
-/* Answers signed by a responder certificate that oc issued for OCSP
- * signing are taken; answers signed with the key of one of oc's mail
- * certificates (issued by oc, but not for OCSP) are refused. */
 /* oc as the anchor, OCSP only, answers signed by pki/SIGNER: only the
  * certificate itself needs an answer. */
 static void ocsp_signed_by(struct t *t, const char *signer)
@@ -511,6 +508,9 @@ static void ocsp_signed_by(struct t *t, const char *signer)
                       "revocation = ocsp\nfetch_timeout = 10s\n", W.pki));
 }
 
+/* Answers signed by a responder certificate that oc issued for OCSP
+ * signing are taken; answers signed with the key of one of oc's mail
+ * certificates (issued by oc, but not for OCSP) are refused. */
 START_TEST(ocsp_delegated_responder)
 {
         struct t t;
