@@ -332,14 +332,9 @@ static int load_key(const struct cfg_mailbox *mb, struct held_key *k, char *why)
 
 static bool has_digest(X509 *x, const char *sha256)
 {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
-        char hex[2 * EVP_MAX_MD_SIZE + 1];
+        char hex[65];
 
-        if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32)
-                return false;
-        util_hex(md, n, hex);
-        return strcmp(hex, sha256) == 0;
+        return pki_sha256_hex(x, hex) && strcmp(hex, sha256) == 0;
 }
 
 /* The certificate with this SHA-256 among those a container holds. */

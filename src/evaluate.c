@@ -83,13 +83,38 @@ const char *rev_status_name(enum rev_status s)
 
 /* ---- small helpers ---- */
 
+/* The last two names a thread printed (by their DER), the least recent
+ * replaced: a certificate's subject and issuer are printed one after the
+ * other, and a cycle's issuers are a few CAs. In fixed buffers, so that
+ * nothing is left when a cycle's threads end. */
+#define DN_CACHE_DER 512
+#define DN_CACHE_TEXT 512
+
+struct dn_cached {
+        size_t der_len;                 /* 0: empty */
+        unsigned char der[DN_CACHE_DER];
+        char text[DN_CACHE_TEXT];
+};
+
+static _Thread_local struct dn_cached dn_cache[2];
+static _Thread_local int dn_recent;    /* the slot used last */
+
 /* A name as RFC 2253 in UTF-8, cut to NAME_MAX_LEN (escaped at the outputs). */
 char *eval_dn_string(const X509_NAME *name)
 {
-        BIO *bio = BIO_new(BIO_s_mem());
+        const unsigned char *der = NULL;
+        size_t der_len = 0;
+        BIO *bio;
         char *data = NULL, *s = NULL;
         long len;
 
+        if (X509_NAME_get0_der(name, &der, &der_len) && der_len > 0 && der_len <= DN_CACHE_DER)
+                for (int k = 0; k < 2; k++)
+                        if (dn_cache[k].der_len == der_len && memcmp(dn_cache[k].der, der, der_len) == 0) {
+                                dn_recent = k;
+                                return strdup(dn_cache[k].text);
+                        }
+        bio = BIO_new(BIO_s_mem());
         if (!bio)
                 return NULL;
         if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
@@ -97,6 +122,13 @@ char *eval_dn_string(const X509_NAME *name)
                 s = util_cut(data ? data : "", len > 0 ? (size_t)len : 0, NAME_MAX_LEN);
         }
         BIO_free(bio);
+        if (s && der && der_len > 0 && der_len <= DN_CACHE_DER && strlen(s) < DN_CACHE_TEXT) {
+                struct dn_cached *c = &dn_cache[dn_recent ^= 1];
+
+                c->der_len = der_len;
+                memcpy(c->der, der, der_len);
+                strcpy(c->text, s);
+        }
         return s;
 }
 
@@ -633,16 +665,11 @@ static int note_crl_source(const struct eval_ctx *ec, X509 *cert, struct cert_re
  * times could be read (else the verifier reports ERROR_IN_CERT_*). */
 static int describe(X509 *x, time_t now, struct cert_result *out, bool *times_ok)
 {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned md_len = 0;
-
         out->subject = eval_dn_string(X509_get_subject_name(x));
         out->issuer = eval_dn_string(X509_get_issuer_name(x));
         out->serial = eval_serial_hex(x);
-        if (!out->subject || !out->issuer || !out->serial ||
-            !X509_digest(x, EVP_sha256(), md, &md_len) || md_len != 32)
+        if (!out->subject || !out->issuer || !out->serial || !pki_sha256_hex(x, out->sha256))
                 return -ENOMEM;
-        util_hex(md, md_len, out->sha256);
         *times_ok = pki_asn1_time(X509_get0_notBefore(x), &out->not_before) &&
                     pki_asn1_time(X509_get0_notAfter(x), &out->not_after);
         out->days_left = util_days_until(now, out->not_after);
@@ -1119,7 +1146,7 @@ int eval_unparsable(const unsigned char *data, size_t len, const char *why,
         memset(out, 0, sizeof(*out));
         out->revocation = REV_UNKNOWN;
         if (!EVP_Digest(data ? data : (const unsigned char *)"", data ? len : 0, md, &md_len,
-                        EVP_sha256(), NULL))
+                        pki_sha256(), NULL))
                 goto out;
         util_hex(md, md_len, out->sha256);
         why = why ? why : "unknown reason";

@@ -105,11 +105,15 @@ static int push_cert(STACK_OF(X509) *sk, X509 *x)
  *    provider, so that OpenSSL does not load the default one into it):
  *    the search finds nothing at once and the key is left undecoded;
  *  - the RSAPublicKey in the SubjectPublicKeyInfo is decoded with
- *    d2i_PublicKey(), which needs no search, and set as the key;
+ *    d2i_PublicKey(), which needs no search, and set as the key, when
+ *    the SubjectPublicKeyInfo that X509_set_pubkey() makes from it is
+ *    the one decoded (NULL parameters, the key encoding back to the same
+ *    bytes);
  *  - the result is taken only when it encodes back to exactly the bytes
- *    it came from: then every field, the key included, is what
- *    d2i_X509() would have given, and its signature covers the same
- *    bytes.
+ *    it came from (the to-be-signed part is kept as decoded, so this
+ *    compares the signature algorithm and the signature): then every
+ *    field, the key included, is what d2i_X509() would have given, and
+ *    its signature covers the same bytes.
  *
  * Anything else (another key type, a difference, any error) is decoded by
  * d2i_X509() itself, with the error queue as if the fast path had not
@@ -134,28 +138,38 @@ static void no_algorithms_init(void)
 /* The fast path: NULL when it does not apply or fails. */
 static X509 *d2i_rsa_cert(const unsigned char **pp, long len)
 {
-        const unsigned char *p = *pp, *key;
+        const unsigned char *p = *pp, *bits, *key;
         const ASN1_OBJECT *alg;
-        unsigned char *back = NULL;
+        X509_ALGOR *params;
+        unsigned char *back = NULL, *key_back = NULL;
         EVP_PKEY *pkey = NULL;
         X509 *x = NULL;
-        int key_len, back_len;
+        int bits_len, back_len, ptype = V_ASN1_UNDEF;
         bool same = false;
 
         if (pthread_once(&no_algorithms_once, no_algorithms_init) != 0 || !no_algorithms)
                 return NULL;
         x = (X509 *)ASN1_item_d2i_ex(NULL, &p, len, ASN1_ITEM_rptr(X509), no_algorithms, NULL);
-        if (!x || !X509_PUBKEY_get0_param((ASN1_OBJECT **)&alg, &key, &key_len, NULL,
+        if (!x || !X509_PUBKEY_get0_param((ASN1_OBJECT **)&alg, &bits, &bits_len, &params,
                                           X509_get_X509_PUBKEY(x)) ||
             OBJ_obj2nid(alg) != NID_rsaEncryption)
                 goto out;
-        pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &key, key_len);
-        if (!pkey || !X509_set_pubkey(x, pkey))
+        X509_ALGOR_get0(NULL, &ptype, NULL, params);
+        key = bits;
+        pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &key, bits_len);
+        /* X509_set_pubkey() makes the SubjectPublicKeyInfo anew from the
+         * key (NULL parameters, the key re-encoded): the same as before
+         * only when these were so. */
+        if (!pkey || ptype != V_ASN1_NULL || i2d_PublicKey(pkey, &key_back) != bits_len ||
+            memcmp(key_back, bits, (size_t)bits_len) != 0 || !X509_set_pubkey(x, pkey))
                 goto out;
+        /* The to-be-signed part encodes as it was decoded (OpenSSL keeps
+         * those bytes); this compares the rest. */
         back_len = i2d_X509(x, &back);
         same = back_len > 0 && back_len == p - *pp && memcmp(back, *pp, (size_t)back_len) == 0;
 out:
         OPENSSL_free(back);
+        OPENSSL_free(key_back);
         EVP_PKEY_free(pkey);
         if (!same) {
                 X509_free(x);
@@ -175,6 +189,32 @@ X509 *pki_d2i_x509(const unsigned char **pp, long len)
         x = d2i_rsa_cert(pp, len);
         ERR_pop_to_mark();
         return x ? x : d2i_X509(NULL, pp, len);
+}
+
+static EVP_MD *sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_init(void)
+{
+        sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+const EVP_MD *pki_sha256(void)
+{
+        if (pthread_once(&sha256_once, sha256_init) != 0 || !sha256)
+                return EVP_sha256();
+        return sha256;
+}
+
+bool pki_sha256_hex(const X509 *x, char out[static 65])
+{
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int len = 0;
+
+        if (!X509_digest(x, pki_sha256(), md, &len) || len != 32)
+                return false;
+        util_hex(md, len, out);
+        return true;
 }
 
 /* The certificate of signed data's first signer, which is the subject

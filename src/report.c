@@ -332,7 +332,7 @@ static char *mailbox_text(const struct cycle_result *c, size_t i)
 {
         json_t *m = mailbox_json(&c->mailboxes[i]);
         char *s, *out, *q;
-        size_t lines = 1;
+        size_t lines = 1, len;
 
         /* Where it came from, when discovery added to the configuration. */
         if (m && c->set.discovery && c->set.n == c->n_mailboxes &&
@@ -344,17 +344,22 @@ static char *mailbox_text(const struct cycle_result *c, size_t i)
         json_decref(m);
         if (!s)
                 return NULL;
-        for (const char *p = s; *p; p++)
-                lines += *p == '\n';
-        out = malloc(strlen(s) + 4 * lines + 1);
+        len = strlen(s);
+        for (const char *p = s; (p = memchr(p, '\n', len - (size_t)(p - s))); p++)
+                lines++;
+        out = malloc(len + 4 * lines + 1);
         q = out;
-        for (const char *p = s; out && (p == s || p[-1]); p++) {
-                if (p == s || p[-1] == '\n') {
-                        memcpy(q, "    ", 4);
-                        q += 4;
-                }
-                *q++ = *p;
+        /* Each line, the first and those after a newline, indented. */
+        for (const char *p = s, *nl; out; p = nl + 1) {
+                nl = memchr(p, '\n', len - (size_t)(p - s));
+                memcpy(q, "    ", 4);
+                memcpy(q + 4, p, nl ? (size_t)(nl - p) + 1 : len - (size_t)(p - s));
+                q += 4 + (nl ? (size_t)(nl - p) + 1 : len - (size_t)(p - s));
+                if (!nl)
+                        break;
         }
+        if (out)
+                *q = 0;
         free(s);
         return out;
 }

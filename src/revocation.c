@@ -197,7 +197,7 @@ static void sha256_hex(const void *p, size_t n, char out[65])
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned len = 0;
 
-        if (!EVP_Digest(p, n, md, &len, EVP_sha256(), NULL) || len != 32) {
+        if (!EVP_Digest(p, n, md, &len, pki_sha256(), NULL) || len != 32) {
                 memset(out, '0', 64);
                 out[64] = 0;
                 return;
@@ -205,16 +205,6 @@ static void sha256_hex(const void *p, size_t n, char out[65])
         util_hex(md, 32, out);
 }
 
-static bool cert_sha256(X509 *x, char out[65])
-{
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned len = 0;
-
-        if (!X509_digest(x, EVP_sha256(), md, &len) || len != 32)
-                return false;
-        util_hex(md, 32, out);
-        return true;
-}
 
 /* ---- the material ---- */
 
@@ -1082,7 +1072,7 @@ static int visit(struct rev_gathering *g, X509 *x)
         if (!gr)
                 return -ENOMEM;
         if (method == CFG_REV_OCSP || method == CFG_REV_OCSP_THEN_CRL) {
-                if (!cert_sha256(x, sha))
+                if (!pki_sha256_hex(x, sha))
                         return -ENOMEM;
                 if (has_ocsp(g->m, sha))
                         return 0;
@@ -1323,7 +1313,7 @@ bool rev_ocsp_status(const struct rev_material *m, X509 *x, int *status, time_t 
         read_lock(m);
         any = m->n_oe > 0;
         unlock(m);
-        if (!any || !cert_sha256(x, sha))
+        if (!any || !pki_sha256_hex(x, sha))
                 return false;
         read_lock(m);
         {

@@ -26,7 +26,9 @@
  * only on chain[1..]; position 0 is the certificate's signature by chain[1]
  * and its validity times. When a recording of the same CA part reported no
  * error at i >= 1, a later certificate (not a proxy) gets only position 0,
- * done as internal_verify does it.
+ * done as internal_verify does it: X509_verify() and X509_cmp_time(), or,
+ * for the common case, their steps with what does not change from one
+ * certificate to the next made once (struct leaf_check, cmp_time()).
  *
  * tests/check_vmemo.c runs PKITS and the test PKIs through both ways and
  * requires identical verdicts. Only pointer-identical CA certificates from
@@ -41,8 +43,13 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#include "pki.h"
 
 #define VMEMO_MAX_ENTRIES 4096
 #define PROFILE_MAX 4096
@@ -60,6 +67,19 @@ struct crl_call {                       /* cert_crl at depth 0 */
         X509_CRL *current;              /* ctx's current CRL during the call */
 };
 
+/* X509_verify(x, key) spends a tenth of a cycle on setting up: each call
+ * fetches the digest, the signature algorithm and the key's manager anew
+ * (EVP_DigestVerifyInit()). For certificates signed with RSA PKCS#1 v1.5
+ * by chain[1] a signatures entry keeps that key's verification context,
+ * made once with the digest of the certificate that was recorded, and
+ * leaf_verify() gives each later certificate with the same signature
+ * algorithm a copy of it. */
+struct leaf_check {
+        EVP_PKEY_CTX *pctx;             /* NULL: not applicable, X509_verify() */
+        EVP_MD *md;
+        int sig_nid;                    /* the signature algorithm it is for */
+};
+
 struct entry {
         enum kind kind;
         X509 **suffix;                  /* chain[1..]: referenced */
@@ -70,6 +90,7 @@ struct entry {
         size_t n_events;
         struct crl_call *calls;
         size_t n_calls;
+        struct leaf_check leaf;         /* signatures only */
 };
 
 struct vmemo {
@@ -85,6 +106,7 @@ struct recording {
         size_t n_calls, cap_calls;
         X509_CRL *pending;              /* checked at depth 0, not yet looked up */
         size_t ca_errors;               /* while verifying signatures */
+        struct leaf_check leaf;
         bool in_revocation, in_verify;
 };
 
@@ -151,10 +173,18 @@ static void calls_free(struct crl_call *c, size_t n)
         free(c);
 }
 
+static void leaf_check_free(struct leaf_check *lc)
+{
+        EVP_PKEY_CTX_free(lc->pctx);
+        EVP_MD_free(lc->md);
+        memset(lc, 0, sizeof(*lc));
+}
+
 static void entry_free(struct entry *e)
 {
         if (!e)
                 return;
+        leaf_check_free(&e->leaf);
         for (int i = 0; i < e->n_suffix; i++)
                 X509_free(e->suffix[i]);
         free(e->suffix);
@@ -248,8 +278,10 @@ static void remember(struct vmemo *m, enum kind kind, STACK_OF(X509) *chain,
         e->profile_len = profile_len;
         e->events = rec->events, e->n_events = rec->n_events;
         e->calls = rec->calls, e->n_calls = rec->n_calls;
+        e->leaf = rec->leaf;
         rec->events = NULL, rec->n_events = 0;
         rec->calls = NULL, rec->n_calls = 0;
+        rec->leaf = (struct leaf_check){ 0 };
 
         pthread_mutex_lock(&m->lock);
         for (size_t i = 0; i < m->n; i++)
@@ -279,6 +311,7 @@ static void recording_free(struct recording *rec)
 {
         events_free(rec->events, rec->n_events);
         calls_free(rec->calls, rec->n_calls);
+        leaf_check_free(&rec->leaf);
         memset(rec, 0, sizeof(*rec));
 }
 
@@ -489,9 +522,97 @@ static int report(struct vmemo_run *run, X509_STORE_CTX *ctx, X509 *x, int code)
         return run->inner(0, ctx);
 }
 
+/* The leaf check for certificates signed like leaf by issuer's key, when
+ * that is RSA PKCS#1 v1.5 with a digest; else lc stays empty. */
+static void leaf_check_init(struct leaf_check *lc, X509 *leaf, X509 *issuer)
+{
+        EVP_PKEY *pkey = X509_get0_pubkey(issuer);
+        const X509_ALGOR *alg;
+        int nid, md_nid, pk_nid;
+
+        X509_get0_signature(NULL, &alg, leaf);
+        nid = OBJ_obj2nid(alg->algorithm);
+        if (!pkey || EVP_PKEY_get_id(pkey) != EVP_PKEY_RSA ||
+            !OBJ_find_sigid_algs(nid, &md_nid, &pk_nid) || pk_nid != NID_rsaEncryption ||
+            md_nid == NID_undef)
+                goto out;
+        lc->md = EVP_MD_fetch(NULL, OBJ_nid2sn(md_nid), NULL);
+        lc->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+        if (!lc->md || !lc->pctx || EVP_PKEY_verify_init(lc->pctx) <= 0 ||
+            EVP_PKEY_CTX_set_rsa_padding(lc->pctx, RSA_PKCS1_PADDING) <= 0 ||
+            EVP_PKEY_CTX_set_signature_md(lc->pctx, lc->md) <= 0)
+                leaf_check_free(lc);
+        else
+                lc->sig_nid = nid;
+out:
+        ERR_clear_error();
+}
+
+/* X509_verify(x, key of chain[1]) with lc: its checks in its order (the
+ * outer and inner signature algorithms alike, no unused bits in the
+ * signature, the digest of the to-be-signed part as encoded, RSA_verify()
+ * through the same provider); -2 when lc is not for x's signature
+ * algorithm. */
+static int leaf_verify(const struct leaf_check *lc, X509 *x)
+{
+        const ASN1_BIT_STRING *sig;
+        const X509_ALGOR *alg;
+        const unsigned char *p, *tbs;
+        unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
+        unsigned int md_len = 0;
+        EVP_PKEY_CTX *pctx = NULL;
+        long len;
+        int der_len, tag, cls, r = -1;
+
+        X509_get0_signature(&sig, &alg, x);
+        if (!lc->pctx || OBJ_obj2nid(alg->algorithm) != lc->sig_nid)
+                return -2;
+        if (X509_ALGOR_cmp(alg, X509_get0_tbs_sigalg(x)) != 0)
+                return 0;
+        if (sig->type == V_ASN1_BIT_STRING && (sig->flags & 0x7))
+                return -1;
+        /* Certificate ::= SEQUENCE { tbsCertificate, ... }; i2d_X509()
+         * gives the to-be-signed part as it was decoded. */
+        der_len = i2d_X509(x, &der);
+        p = der;
+        if (der_len <= 0 || (ASN1_get_object(&p, &len, &tag, &cls, der_len) & 0x80))
+                goto out;
+        tbs = p;
+        if ((ASN1_get_object(&p, &len, &tag, &cls, der_len - (p - der)) & 0x80) ||
+            len > der_len - (p - der))
+                goto out;
+        if (!EVP_Digest(tbs, (size_t)(p - tbs) + (size_t)len, md, &md_len, lc->md, NULL) ||
+            !(pctx = EVP_PKEY_CTX_dup(lc->pctx)))
+                goto out;
+        r = EVP_PKEY_verify(pctx, sig->data, (size_t)sig->length, md, md_len);
+out:
+        EVP_PKEY_CTX_free(pctx);
+        OPENSSL_free(der);
+        return r;
+}
+
+/* X509_cmp_time(t, at) without turning *at into an ASN1_TIME and back on
+ * every call: the same format checks, then -1 when t is at or before the
+ * time, 1 after it, 0 when t is malformed. */
+static int cmp_time(const ASN1_TIME *t, const time_t *at)
+{
+        time_t tt;
+
+        if (!t || (t->type == V_ASN1_UTCTIME ? t->length != 13
+                   : t->type != V_ASN1_GENERALIZEDTIME || t->length != 15))
+                return 0;
+        for (int i = 0; i < t->length - 1; i++)
+                if (t->data[i] < '0' || t->data[i] > '9')
+                        return 0;
+        if (t->data[t->length - 1] != 'Z' || !pki_asn1_time(t, &tt))
+                return 0;
+        return tt <= (at ? *at : time(NULL)) ? -1 : 1;
+}
+
 /* internal_verify's last step: the certificate's signature by chain[1]
  * (whose key usage and key the recording found fine) and its times. */
-static int verify_leaf(struct vmemo_run *run, X509_STORE_CTX *ctx, STACK_OF(X509) *chain)
+static int verify_leaf(struct vmemo_run *run, X509_STORE_CTX *ctx, STACK_OF(X509) *chain,
+                       const struct leaf_check *lc)
 {
         X509_VERIFY_PARAM *vpm = X509_STORE_CTX_get0_param(ctx);
         unsigned long flags = X509_VERIFY_PARAM_get_flags(vpm);
@@ -502,7 +623,10 @@ static int verify_leaf(struct vmemo_run *run, X509_STORE_CTX *ctx, STACK_OF(X509
 
         if (!pkey)
                 return def_verify(ctx);
-        if (X509_verify(xs, pkey) <= 0 && !report(run, ctx, xs, X509_V_ERR_CERT_SIGNATURE_FAILURE))
+        i = leaf_verify(lc, xs);
+        if (i == -2)
+                i = X509_verify(xs, pkey);
+        if (i <= 0 && !report(run, ctx, xs, X509_V_ERR_CERT_SIGNATURE_FAILURE))
                 return 0;
         if (flags & X509_V_FLAG_USE_CHECK_TIME) {
                 t = X509_VERIFY_PARAM_get_time(vpm);
@@ -511,12 +635,12 @@ static int verify_leaf(struct vmemo_run *run, X509_STORE_CTX *ctx, STACK_OF(X509
         if (!(flags & X509_V_FLAG_USE_CHECK_TIME) && (flags & X509_V_FLAG_NO_CHECK_TIME)) {
                 /* no time checks */
         } else {
-                i = X509_cmp_time(X509_get0_notBefore(xs), at);
+                i = cmp_time(X509_get0_notBefore(xs), at);
                 if (i == 0 && !report(run, ctx, xs, X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD))
                         return 0;
                 if (i > 0 && !report(run, ctx, xs, X509_V_ERR_CERT_NOT_YET_VALID))
                         return 0;
-                i = X509_cmp_time(X509_get0_notAfter(xs), at);
+                i = cmp_time(X509_get0_notAfter(xs), at);
                 if (i == 0 && !report(run, ctx, xs, X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD))
                         return 0;
                 if (i < 0 && !report(run, ctx, xs, X509_V_ERR_CERT_HAS_EXPIRED))
@@ -532,19 +656,23 @@ static int memo_verify(X509_STORE_CTX *ctx)
         struct vmemo_run *run = run_of(ctx);
         STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
         struct recording rec = { .in_verify = true };
+        const struct entry *e;
         int ok;
 
         if (!run || !run->memo || !run->usable || sk_X509_num(chain) < 2 ||
             (X509_get_extension_flags(sk_X509_value(chain, 0)) & (EXFLAG_PROXY | EXFLAG_INVALID)))
                 return def_verify(ctx);
-        if (lookup(run->memo, KIND_SIGNATURES, chain, (const unsigned char *)"", 0))
-                return verify_leaf(run, ctx, chain);
+        e = lookup(run->memo, KIND_SIGNATURES, chain, (const unsigned char *)"", 0);
+        if (e)
+                return verify_leaf(run, ctx, chain, &e->leaf);
         run->rec = &rec;
         run->spoiled = false;
         ok = def_verify(ctx);
         run->rec = NULL;
-        if (ok == 1 && !run->spoiled && rec.ca_errors == 0)
+        if (ok == 1 && !run->spoiled && rec.ca_errors == 0) {
+                leaf_check_init(&rec.leaf, sk_X509_value(chain, 0), sk_X509_value(chain, 1));
                 remember(run->memo, KIND_SIGNATURES, chain, (const unsigned char *)"", 0, &rec);
+        }
         recording_free(&rec);
         return ok;
 }

@@ -36,6 +36,7 @@ static void build(void)
                   "$M issue $T/a expired --from -30 --to -1\n"
                   "$M issue $T/a notyet --from 10 --to 400\n"
                   "$M issue $T/a sha1 --md sha1\n"
+                  "$M issue $T/a sha384 --md sha384\n"
                   "$M issue $T/a untrusted --ca other --key ec256\n"
                   "$M issue $T/a expiredca --ca expired --key ec256\n"
                   "$M issue $T/a nocrl1 --ca nocrl --key ec256\n"
@@ -136,6 +137,109 @@ START_TEST(memo_stale_root_crl)
 }
 END_TEST
 
+/* good2's DER with one change made by how: NULL when the change does not
+ * apply (then the test fails). */
+enum damage { SIGNATURE_BIT, INNER_ALGORITHM, OUTER_ALGORITHM, UNUSED_BITS };
+
+static X509 *damaged(X509 *good, enum damage how)
+{
+        static const unsigned char sha256_rsa[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                                    0xf7, 0x0d, 0x01, 0x01, 0x0b };
+        const ASN1_BIT_STRING *sig;
+        unsigned char *der = NULL;
+        const unsigned char *p;
+        int len = i2d_X509(good, &der);
+        long at = -1;
+        X509 *x;
+
+        ck_assert_int_gt(len, 0);
+        X509_get0_signature(&sig, NULL, good);
+        switch (how) {
+        case SIGNATURE_BIT:
+                der[len - 1] ^= 0x01;
+                break;
+        case INNER_ALGORITHM:
+        case OUTER_ALGORITHM:
+                /* sha256WithRSAEncryption made sha384's: the first one is
+                 * the to-be-signed part's, the last the outer one. */
+                for (long i = 0; i + (long)sizeof(sha256_rsa) <= len; i++)
+                        if (memcmp(der + i, sha256_rsa, sizeof(sha256_rsa)) == 0 &&
+                            (at < 0 || how == OUTER_ALGORITHM))
+                                at = i + (long)sizeof(sha256_rsa) - 1;
+                ck_assert_int_ge(at, 0);
+                der[at] = 0x0c;
+                break;
+        case UNUSED_BITS:
+                /* The signature is last: its unused-bits octet just before it. */
+                der[len - sig->length - 1] = 0x01;
+                break;
+        }
+        p = der;
+        x = pki_d2i_x509(&p, len);
+        OPENSSL_free(der);
+        return x;
+}
+
+/* vmemo.c's leaf check (leaf_verify(), cmp_time()) against the full path,
+ * after good1 has recorded the CA part: good2 with a damaged signature,
+ * with inner and outer signature algorithms that differ (either changed),
+ * with unused bits in its signature, all refused, and a certificate signed with
+ * another digest than the recorded one (X509_verify() then), accepted. */
+START_TEST(memo_leaf_signature)
+{
+        static const char *const labels[] = { "a damaged signature", "another inner algorithm",
+                                              "another outer algorithm",
+                                              "unused bits in the signature" };
+        struct pki *p = load("a");
+        struct vmemo *memo = NULL;
+        time_t now = time(NULL);
+        struct pki_file good1, good2, sha384;
+        struct cert_result full, memod;
+        char *path;
+
+        ck_assert_int_eq(vmemo_new(&memo), 0);
+        path = tl_path(tmp, "a/good1.pem");
+        ck_assert_int_eq(pki_read_file(path, &good1), 0);
+        free(path);
+        path = tl_path(tmp, "a/good2.pem");
+        ck_assert_int_eq(pki_read_file(path, &good2), 0);
+        free(path);
+        path = tl_path(tmp, "a/sha384.pem");
+        ck_assert_int_eq(pki_read_file(path, &sha384), 0);
+        free(path);
+        ck_assert(good1.error == 0 && good2.error == 0 && sha384.error == 0);
+        for (int pass = 0; pass < 2; pass++) {
+                tl_eval_both(p, memo, sk_X509_value(good1.certs, 0), NULL, now, "good1", &full, &memod);
+                ck_assert(memod.path_valid);
+                cert_result_free(&full);
+                cert_result_free(&memod);
+                for (enum damage d = SIGNATURE_BIT; d <= UNUSED_BITS; d++) {
+                        X509 *x = damaged(sk_X509_value(good2.certs, 0), d);
+
+                        ck_assert_msg(x, "good2 with %s does not decode", labels[d]);
+                        tl_eval_both(p, memo, x, NULL, now, labels[d], &full, &memod);
+                        ck_assert_msg(!memod.path_valid && memod.path_error &&
+                                              strstr(memod.path_error, "signature"),
+                                      "good2 with %s: %s", labels[d],
+                                      memod.path_error ? memod.path_error : "valid");
+                        cert_result_free(&full);
+                        cert_result_free(&memod);
+                        X509_free(x);
+                }
+                tl_eval_both(p, memo, sk_X509_value(sha384.certs, 0), NULL, now, "sha384", &full,
+                             &memod);
+                ck_assert_msg(memod.path_valid, "sha384: %s", memod.path_error);
+                cert_result_free(&full);
+                cert_result_free(&memod);
+        }
+        pki_file_free(&good1);
+        pki_file_free(&good2);
+        pki_file_free(&sha384);
+        vmemo_free(memo);
+        pki_free(p);
+}
+END_TEST
+
 /* pki.c's fast decoding against d2i_X509() alone on the same PKIs (RSA
  * and EC keys, CAs and end entities, with and without their chains):
  * the same certificates, and the same verdicts through the memo. */
@@ -206,6 +310,7 @@ int main(void)
         tcase_add_test(tc, memo_with_own_chain);
         tcase_add_test(tc, memo_revoked_ca);
         tcase_add_test(tc, memo_stale_root_crl);
+        tcase_add_test(tc, memo_leaf_signature);
         tcase_add_test(tc, decode_fast_and_slow);
         suite_add_tcase(s, tc);
         return tl_run_suite(s);
