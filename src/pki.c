@@ -135,13 +135,17 @@ static void no_algorithms_init(void)
         no_algorithms = c;
 }
 
+/* The largest RSAPublicKey the fast path takes (RSA-8192: 1,038 bytes). */
+#define FAST_KEY_MAX 1100
+
 /* The fast path: NULL when it does not apply or fails. */
 static X509 *d2i_rsa_cert(const unsigned char **pp, long len)
 {
         const unsigned char *p = *pp, *bits, *key;
         const ASN1_OBJECT *alg;
+        const ASN1_BIT_STRING *bs;
         X509_ALGOR *params;
-        unsigned char *back = NULL, *key_back = NULL;
+        unsigned char *back = NULL, was[FAST_KEY_MAX];
         EVP_PKEY *pkey = NULL;
         X509 *x = NULL;
         int bits_len, back_len, ptype = V_ASN1_UNDEF;
@@ -152,16 +156,19 @@ static X509 *d2i_rsa_cert(const unsigned char **pp, long len)
         x = (X509 *)ASN1_item_d2i_ex(NULL, &p, len, ASN1_ITEM_rptr(X509), no_algorithms, NULL);
         if (!x || !X509_PUBKEY_get0_param((ASN1_OBJECT **)&alg, &bits, &bits_len, &params,
                                           X509_get_X509_PUBKEY(x)) ||
-            OBJ_obj2nid(alg) != NID_rsaEncryption)
+            OBJ_obj2nid(alg) != NID_rsaEncryption || bits_len <= 0 || bits_len > FAST_KEY_MAX ||
+            !(bs = X509_get0_pubkey_bitstr(x)) || (bs->flags & 0x7))
                 goto out;
         X509_ALGOR_get0(NULL, &ptype, NULL, params);
+        memcpy(was, bits, (size_t)bits_len);
         key = bits;
         pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &key, bits_len);
         /* X509_set_pubkey() makes the SubjectPublicKeyInfo anew from the
-         * key (NULL parameters, the key re-encoded): the same as before
-         * only when these were so. */
-        if (!pkey || ptype != V_ASN1_NULL || i2d_PublicKey(pkey, &key_back) != bits_len ||
-            memcmp(key_back, bits, (size_t)bits_len) != 0 || !X509_set_pubkey(x, pkey))
+         * key (NULL parameters, the key re-encoded): taken only when that
+         * is the one decoded. */
+        if (!pkey || ptype != V_ASN1_NULL || !X509_set_pubkey(x, pkey) ||
+            !(bs = X509_get0_pubkey_bitstr(x)) || bs->length != bits_len ||
+            memcmp(bs->data, was, (size_t)bits_len) != 0)
                 goto out;
         /* The to-be-signed part encodes as it was decoded (OpenSSL keeps
          * those bytes); this compares the rest. */
@@ -169,7 +176,6 @@ static X509 *d2i_rsa_cert(const unsigned char **pp, long len)
         same = back_len > 0 && back_len == p - *pp && memcmp(back, *pp, (size_t)back_len) == 0;
 out:
         OPENSSL_free(back);
-        OPENSSL_free(key_back);
         EVP_PKEY_free(pkey);
         if (!same) {
                 X509_free(x);
