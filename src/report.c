@@ -350,13 +350,16 @@ static char *mailbox_text(const struct cycle_result *c, size_t i)
         out = malloc(len + 4 * lines + 1);
         q = out;
         /* Each line, the first and those after a newline, indented. */
-        for (const char *p = s, *nl; out; p = nl + 1) {
-                nl = memchr(p, '\n', len - (size_t)(p - s));
+        for (const char *p = s; out;) {
+                const char *nl = memchr(p, '\n', len - (size_t)(p - s));
+                size_t n = nl ? (size_t)(nl - p) + 1 : len - (size_t)(p - s);
+
                 memcpy(q, "    ", 4);
-                memcpy(q + 4, p, nl ? (size_t)(nl - p) + 1 : len - (size_t)(p - s));
-                q += 4 + (nl ? (size_t)(nl - p) + 1 : len - (size_t)(p - s));
+                memcpy(q + 4, p, n);
+                q += 4 + n;
                 if (!nl)
                         break;
+                p = nl + 1;
         }
         if (out)
                 *q = 0;
