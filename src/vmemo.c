@@ -248,7 +248,12 @@ static const struct entry *lookup(struct vmemo *m, enum kind kind, STACK_OF(X509
         return found;
 }
 
-/* Takes over rec's events and calls; a failure only means no memo. */
+/* Takes over rec's events and calls; a failure only means no memo.
+ * gcc -fanalyzer (GCC 12) loses the realloc()ed array once it is stored
+ * into m->entries (m owns it, vmemo_free() frees it) and reports it as
+ * leaked at the end. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
 static void remember(struct vmemo *m, enum kind kind, STACK_OF(X509) *chain,
                      const unsigned char *profile, size_t profile_len, struct recording *rec)
 {
@@ -304,6 +309,7 @@ static void remember(struct vmemo *m, enum kind kind, STACK_OF(X509) *chain,
         pthread_mutex_unlock(&m->lock);
         entry_free(e);
 }
+#pragma GCC diagnostic pop
 
 /* ---- recording ---- */
 
