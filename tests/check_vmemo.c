@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/pem.h>
+
 #include "config.h"
 #include "evalcmp.h"
 #include "evaluate.h"
@@ -139,12 +141,30 @@ END_TEST
 
 /* good2's DER with one change made by how: NULL when the change does not
  * apply (then the test fails). */
-enum damage { SIGNATURE_BIT, INNER_ALGORITHM, OUTER_ALGORITHM, UNUSED_BITS };
+enum damage { SIGNATURE_BIT, INNER_ALGORITHM, OUTER_ALGORITHM, UNUSED_BITS, KEY_UNUSED_BITS };
 
-static X509 *damaged(X509 *good, enum damage how)
+/* The offset of the first occurrence of what in der[0..len), -1 when none;
+ * last: of the last one. */
+static long find(const unsigned char *der, long len, const unsigned char *what, size_t n, bool last)
+{
+        long at = -1;
+
+        for (long i = 0; i + (long)n <= len; i++)
+                if (memcmp(der + i, what, n) == 0 && (at < 0 || last))
+                        at = i;
+        return at;
+}
+
+/* good's DER with one change made by how (the test fails when the change
+ * does not apply); *der_out, when not NULL, gets the bytes (caller frees). */
+static X509 *damaged_der(X509 *good, enum damage how, unsigned char **der_out, int *len_out)
 {
         static const unsigned char sha256_rsa[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
                                                     0xf7, 0x0d, 0x01, 0x01, 0x0b };
+        /* rsaEncryption, NULL parameters, then the key's BIT STRING. */
+        static const unsigned char rsa_spki[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                                  0x0d, 0x01, 0x01, 0x01, 0x05, 0x00, 0x03 };
+
         const ASN1_BIT_STRING *sig;
         unsigned char *der = NULL;
         const unsigned char *p;
@@ -162,28 +182,65 @@ static X509 *damaged(X509 *good, enum damage how)
         case OUTER_ALGORITHM:
                 /* sha256WithRSAEncryption made sha384's: the first one is
                  * the to-be-signed part's, the last the outer one. */
-                for (long i = 0; i + (long)sizeof(sha256_rsa) <= len; i++)
-                        if (memcmp(der + i, sha256_rsa, sizeof(sha256_rsa)) == 0 &&
-                            (at < 0 || how == OUTER_ALGORITHM))
-                                at = i + (long)sizeof(sha256_rsa) - 1;
+                at = find(der, len, sha256_rsa, sizeof(sha256_rsa), how == OUTER_ALGORITHM);
                 ck_assert_int_ge(at, 0);
-                der[at] = 0x0c;
+                der[at + (long)sizeof(sha256_rsa) - 1] = 0x0c;
                 break;
         case UNUSED_BITS:
                 /* The signature is last: its unused-bits octet just before it. */
                 der[len - sig->length - 1] = 0x01;
                 break;
+        case KEY_UNUSED_BITS:
+                /* One unused bit in the key's BIT STRING (after its length). */
+                at = find(der, len, rsa_spki, sizeof(rsa_spki), false);
+                ck_assert_int_ge(at, 0);
+                at += (long)sizeof(rsa_spki);
+                ck_assert_int_eq(der[at], 0x82);
+                der[at + 3] = 0x01;
+                break;
         }
         p = der;
         x = pki_d2i_x509(&p, len);
-        OPENSSL_free(der);
+        if (der_out) {
+                *der_out = der;
+                *len_out = len;
+        } else {
+                OPENSSL_free(der);
+        }
+        return x;
+}
+
+static X509 *damaged(X509 *good, enum damage how)
+{
+        return damaged_der(good, how, NULL, NULL);
+}
+
+/* good re-signed by its CA (a/ca/sub) with a notBefore that is no valid
+ * UTCTime ("YYMMDDHHMMSS0", no Z): its signature verifies, so only the
+ * time check can refuse it. */
+static X509 *resigned_without_z(X509 *good)
+{
+        char *path = tl_path(tmp, "a/ca/sub/key.pem");
+        FILE *f = fopen(path, "r");
+        EVP_PKEY *key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+        ASN1_UTCTIME *t = ASN1_UTCTIME_new();
+        X509 *x = X509_dup(good);
+
+        ck_assert_msg(key && t && x, "%s: no key or out of memory", path);
+        ck_assert(ASN1_STRING_set(t, "2601010000000", 13) && X509_set1_notBefore(x, t));
+        ck_assert_int_gt(X509_sign(x, key, EVP_sha256()), 0);
+        ASN1_UTCTIME_free(t);
+        EVP_PKEY_free(key);
+        fclose(f);
+        free(path);
         return x;
 }
 
 /* vmemo.c's leaf check (leaf_verify(), cmp_time()) against the full path,
  * after good1 has recorded the CA part: good2 with a damaged signature,
  * with inner and outer signature algorithms that differ (either changed),
- * with unused bits in its signature, all refused, and a certificate signed with
+ * with unused bits in its signature, re-signed with a malformed notBefore,
+ * all refused, and a certificate signed with
  * another digest than the recorded one (X509_verify() then), accepted. */
 START_TEST(memo_leaf_signature)
 {
@@ -221,6 +278,18 @@ START_TEST(memo_leaf_signature)
                         ck_assert_msg(!memod.path_valid && memod.path_error &&
                                               strstr(memod.path_error, "signature"),
                                       "good2 with %s: %s", labels[d],
+                                      memod.path_error ? memod.path_error : "valid");
+                        cert_result_free(&full);
+                        cert_result_free(&memod);
+                        X509_free(x);
+                }
+                {
+                        X509 *x = resigned_without_z(sk_X509_value(good2.certs, 0));
+
+                        tl_eval_both(p, memo, x, NULL, now, "a notBefore without its Z", &full, &memod);
+                        ck_assert_msg(!memod.path_valid && memod.path_error &&
+                                              strstr(memod.path_error, "notBefore"),
+                                      "good2 with a notBefore without its Z: %s",
                                       memod.path_error ? memod.path_error : "valid");
                         cert_result_free(&full);
                         cert_result_free(&memod);
@@ -293,6 +362,22 @@ static void decode_both_ways(const char *pkidir, const char *const *names)
 
 START_TEST(decode_fast_and_slow)
 {
+        struct pki_file good1;
+        unsigned char *der = NULL;
+        int len = 0;
+        char *path = tl_path(tmp, "a/good1.pem");
+        X509 *x;
+
+        /* A key info X509_set_pubkey() would not make again: d2i_X509() then. */
+        ck_assert_int_eq(pki_read_file(path, &good1), 0);
+        ck_assert(good1.error == 0);
+        x = damaged_der(sk_X509_value(good1.certs, 0), KEY_UNUSED_BITS, &der, &len);
+        ck_assert_msg(x, "good1 with unused bits in its key does not decode");
+        tl_decode_both(der, len, "good1 with unused bits in its key");
+        X509_free(x);
+        OPENSSL_free(der);
+        pki_file_free(&good1);
+        free(path);
         decode_both_ways("a", main_pki);
         decode_both_ways("b", (const char *const[]){ "user1", "user2", NULL });
         decode_both_ways("c", (const char *const[]){ "user1", "user2", NULL });

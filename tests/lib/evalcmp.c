@@ -67,6 +67,15 @@ void tl_decode_both(const unsigned char *der, long len, const char *what)
         lb = i2d_X509(slow, &b);
         ck_assert_msg(la == lb && la > 0 && memcmp(a, b, (size_t)la) == 0, "%s: encodes differently", what);
         ck_assert_msg(X509_cmp(fast, slow) == 0, "%s: X509_cmp differs", what);
+        OPENSSL_free(a);
+        OPENSSL_free(b);
+        a = b = NULL;
+        /* The key info as the certificate holds it (what i2d_X509() does
+         * not show: it writes the to-be-signed part as decoded). */
+        la = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(fast), &a);
+        lb = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(slow), &b);
+        ck_assert_msg(la == lb && la > 0 && memcmp(a, b, (size_t)la) == 0,
+                      "%s: the SubjectPublicKeyInfo differs", what);
         ck_assert_msg((X509_get0_pubkey(fast) != NULL) == (X509_get0_pubkey(slow) != NULL),
                       "%s: a key one way only", what);
         if (X509_get0_pubkey(slow)) {
