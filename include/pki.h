@@ -44,12 +44,12 @@ X509 *pki_d2i_x509(const unsigned char **pp, long len);
 /* For the equivalence tests only: true makes pki_d2i_x509() d2i_X509(). */
 extern bool pki_slow_decoding;
 
-/* SHA-256 fetched once for the process: EVP_sha256() is looked up in the
- * provider anew (names, locks) by every digest made with it. */
-const EVP_MD *pki_sha256(void);
-/* The SHA-256 fingerprint of x as 64 lowercase hex digits; false when it
- * cannot be made (out of memory). */
+/* The SHA-256 fingerprint of x, or of len bytes at data, as 64 lowercase
+ * hex digits; false when it cannot be made (out of memory). SHA-256 is
+ * fetched once for the process: EVP_sha256() is looked up in the provider
+ * anew (names, locks) by every digest made with it. */
 bool pki_sha256_hex(const X509 *x, char out[static 65]);
+bool pki_sha256_data_hex(const void *data, size_t len, char out[static 65]);
 
 /* A certificate file read with util_read_file() and decoded with
  * pki_decode(): how --check-cert reads its file (cycle.c reads the

@@ -104,11 +104,13 @@ char *eval_dn_string(const X509_NAME *name)
 {
         const unsigned char *der = NULL;
         size_t der_len = 0;
+        bool cacheable = X509_NAME_get0_der(name, &der, &der_len) && der_len > 0 &&
+                         der_len <= DN_CACHE_DER;
         BIO *bio;
         char *data = NULL, *s = NULL;
         long len;
 
-        if (X509_NAME_get0_der(name, &der, &der_len) && der_len > 0 && der_len <= DN_CACHE_DER)
+        if (cacheable)
                 for (int k = 0; k < 2; k++)
                         if (dn_cache[k].der_len == der_len && memcmp(dn_cache[k].der, der, der_len) == 0) {
                                 dn_recent = k;
@@ -122,7 +124,7 @@ char *eval_dn_string(const X509_NAME *name)
                 s = util_cut(data ? data : "", len > 0 ? (size_t)len : 0, NAME_MAX_LEN);
         }
         BIO_free(bio);
-        if (s && der && der_len > 0 && der_len <= DN_CACHE_DER && strlen(s) < DN_CACHE_TEXT) {
+        if (s && cacheable && strlen(s) < DN_CACHE_TEXT) {
                 struct dn_cached *c = &dn_cache[dn_recent ^= 1];
 
                 c->der_len = der_len;
@@ -1138,17 +1140,13 @@ out:
 int eval_unparsable(const unsigned char *data, size_t len, const char *why,
                     struct cert_result *out)
 {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned md_len = 0;
         char *esc = NULL;
         int r = -ENOMEM;
 
         memset(out, 0, sizeof(*out));
         out->revocation = REV_UNKNOWN;
-        if (!EVP_Digest(data ? data : (const unsigned char *)"", data ? len : 0, md, &md_len,
-                        pki_sha256(), NULL))
+        if (!pki_sha256_data_hex(data ? data : (const unsigned char *)"", data ? len : 0, out->sha256))
                 goto out;
-        util_hex(md, md_len, out->sha256);
         why = why ? why : "unknown reason";
         esc = util_cut(why, strlen(why), 512);
         if (!esc || !problem_add(&out->problems, PROBLEM_CERT_UNPARSABLE, SW_CRITICAL,

@@ -205,7 +205,7 @@ static void sha256_init(void)
         sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-const EVP_MD *pki_sha256(void)
+static const EVP_MD *pki_sha256(void)
 {
         if (pthread_once(&sha256_once, sha256_init) != 0 || !sha256)
                 return EVP_sha256();
@@ -220,6 +220,17 @@ bool pki_sha256_hex(const X509 *x, char out[static 65])
         if (!X509_digest(x, pki_sha256(), md, &len) || len != 32)
                 return false;
         util_hex(md, len, out);
+        return true;
+}
+
+bool pki_sha256_data_hex(const void *data, size_t len, char out[static 65])
+{
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int md_len = 0;
+
+        if (!EVP_Digest(data, len, md, &md_len, pki_sha256(), NULL) || md_len != 32)
+                return false;
+        util_hex(md, md_len, out);
         return true;
 }
 

@@ -194,15 +194,10 @@ static char *clean(const char *s)
 
 static void sha256_hex(const void *p, size_t n, char out[65])
 {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned len = 0;
-
-        if (!EVP_Digest(p, n, md, &len, pki_sha256(), NULL) || len != 32) {
+        if (!pki_sha256_data_hex(p, n, out)) {
                 memset(out, '0', 64);
                 out[64] = 0;
-                return;
         }
-        util_hex(md, 32, out);
 }
 
 
