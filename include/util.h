@@ -68,6 +68,9 @@ const char *util_read_error(int r, char *buf, size_t size);
  * ("cn=Mueller\, Hans") is still the DN. Escaping the result again
  * changes nothing. NULL only when out of memory. */
 char *util_escape(const char *s);
+/* True when util_escape(s) would give s unchanged, seen cheaply: every
+ * byte printable ASCII (0x20-0x7e). False says nothing either way. */
+bool util_plain(const char *s);
 
 /* The first max_len of the len bytes at s, as they are, with "..." when
  * cut (a cut inside a UTF-8 sequence is escaped later like any invalid

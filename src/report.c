@@ -45,6 +45,9 @@ static json_t *jstr(const char *s)
 
         if (!s)
                 return json_null();
+        /* Most values need no escaping, and ASCII needs no UTF-8 check. */
+        if (util_plain(s))
+                return json_string_nocheck(s);
         c = clean(s, &copy);
         j = c ? json_string(c) : NULL;
         free(copy);
@@ -55,7 +58,7 @@ static json_t *jtime(time_t t)
 {
         char buf[21];
 
-        return json_string(util_format_time(t, buf));
+        return json_string_nocheck(util_format_time(t, buf));
 }
 
 /* o when it was built without an error (e), else NULL. */

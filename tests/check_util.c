@@ -90,6 +90,20 @@ START_TEST(sanitize)
         ck_assert_str_eq(t, s);
         free(t);
         free(s);
+        /* util_plain: true only where util_escape() changes nothing */
+        {
+                static const char *const samples[] = { "cn=Doe\\, John", " ~", "", "a\tb", "a\x7f",
+                                                       "\xc3\xa4", "\xff", "a\x1b[31m" };
+
+                for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+                        t = util_escape(samples[i]);
+                        if (util_plain(samples[i]))
+                                ck_assert_str_eq(t, samples[i]);
+                        free(t);
+                }
+                ck_assert(util_plain("cn=Doe\\, John") && util_plain(" ~") && util_plain(""));
+                ck_assert(!util_plain("a\tb") && !util_plain("a\x7f") && !util_plain("\xc3\xa4"));
+        }
         s = util_cut("ab\0cdef", 7, 5);
         ck_assert_str_eq(s, "ab\\x00cd...");
         free(s);
