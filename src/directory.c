@@ -451,13 +451,23 @@ static bool password_in_clear(const struct cfg_directory *c, enum transport t)
         return c->bind_dn && t == T_LDAP && !c->starttls;
 }
 
+/* The largest message liblber takes; and a read-ahead buffer under TLS
+ * and libldap: without it liblber reads each message in two read() calls
+ * (its header, then the rest), with it one read() takes what has come, as
+ * many answers as there are. libldap asks its layers whether data is
+ * buffered before it waits on the socket. */
+#define DIR_READAHEAD (64u * 1024u)
+
 static void limit_pdu(struct dir *d)
 {
-        ber_len_t max = DIR_MAX_PDU;
+        ber_len_t max = DIR_MAX_PDU, ahead = DIR_READAHEAD;
         Sockbuf *sb = NULL;
 
-        if (ldap_get_option(d->ld, LDAP_OPT_SOCKBUF, &sb) == LDAP_OPT_SUCCESS && sb)
+        if (ldap_get_option(d->ld, LDAP_OPT_SOCKBUF, &sb) == LDAP_OPT_SUCCESS && sb) {
                 (void)ber_sockbuf_ctrl(sb, LBER_SB_OPT_SET_MAX_INCOMING, &max);
+                (void)ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER,
+                                         &ahead);
+        }
 }
 
 /* A local socket without TLS: libldap connects, bounded by the network

@@ -12,20 +12,31 @@
  *                                    generator made of N mailboxes (exit 1 if not)
  *   benchgen pem LDIF OUTDIR         every certificate of the LDIF as its own PEM file
  *                                    (OUTDIR/NNNNNN.pem, in order), for `openssl verify`
+ *   benchgen floor LDIF ISSUER.pem   times the least OpenSSL work a verdict needs for
+ *                                    every certificate of the LDIF (cmd_floor())
  *
  * CERTS is 1 (one certificate for both usages) or 2 (default: one for
  * encryption, one for signature). */
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "certgen.h"
+#include "pki.h"
+#include "util.h"
 
 static struct cg_params params(int argc, char **argv, int at)
 {
@@ -132,14 +143,17 @@ static int cmd_check(size_t n, const char *path)
         return bad ? 1 : 0;
 }
 
-/* The certificates tests/bench hands to `openssl verify`: the same bytes
- * the directory serves, one file each, as openssl verify reads them. */
-static int cmd_pem(const char *ldif, const char *outdir)
+/* fn(arg, DER, length) for every certificate of an LDIF that
+ * cg_write_entries() wrote (one base64 line per value), in order; stops at
+ * the first nonzero fn. 0, or 1 after saying why. */
+typedef int cert_fn(void *arg, const unsigned char *der, int len);
+
+static int ldif_certs(const char *ldif, cert_fn *fn, void *arg)
 {
         static const char tag[] = "userCertificate;binary:: ";
         FILE *in = fopen(ldif, "r");
-        char *line = NULL, path[PATH_MAX];
-        size_t cap = 0, count = 0;
+        char *line = NULL;
+        size_t cap = 0;
         ssize_t len;
         int bad = 0;
 
@@ -148,11 +162,8 @@ static int cmd_pem(const char *ldif, const char *outdir)
                 return 1;
         }
         while (!bad && (len = getline(&line, &cap, in)) > 0) {
-                unsigned char *der;
-                const unsigned char *p;
-                X509 *x = NULL;
-                FILE *out = NULL;
                 size_t b64 = (size_t)len - (sizeof(tag) - 1);
+                unsigned char *der;
                 int n;
 
                 if (strncmp(line, tag, sizeof(tag) - 1) != 0)
@@ -160,25 +171,176 @@ static int cmd_pem(const char *ldif, const char *outdir)
                 while (b64 > 0 && (line[sizeof(tag) - 1 + b64 - 1] == '\n'))
                         b64--;
                 der = malloc(b64);
-                n = der ? EVP_DecodeBlock(der, (unsigned char *)line + sizeof(tag) - 1, (int)b64) : -1;
                 /* EVP_DecodeBlock counts the padding as zero bytes: DER ignores them. */
-                p = der;
-                if (n > 0)
-                        x = d2i_X509(NULL, &p, n);
-                snprintf(path, sizeof(path), "%s/%06zu.pem", outdir, count++);
-                if (x)
-                        out = fopen(path, "w");
-                if (!out || !PEM_write_X509(out, x))
-                        bad = 1;
-                if (out && fclose(out) != 0)
-                        bad = 1;
-                if (bad)
-                        fprintf(stderr, "benchgen: cannot write %s\n", path);
-                X509_free(x);
+                n = der ? EVP_DecodeBlock(der, (unsigned char *)line + sizeof(tag) - 1, (int)b64) : -1;
+                if (n <= 0)
+                        bad = fprintf(stderr, "benchgen: %s: a value that is not base64\n", ldif);
+                else
+                        bad = fn(arg, der, n);
                 free(der);
         }
         free(line);
         fclose(in);
+        return bad ? 1 : 0;
+}
+
+struct pem_files {
+        const char *outdir;
+        size_t count;
+};
+
+static int pem_one(void *arg, const unsigned char *der, int len)
+{
+        struct pem_files *f = arg;
+        const unsigned char *p = der;
+        X509 *x = d2i_X509(NULL, &p, len);
+        char path[PATH_MAX];
+        FILE *out = NULL;
+        int bad = 0;
+
+        snprintf(path, sizeof(path), "%s/%06zu.pem", f->outdir, f->count++);
+        if (x)
+                out = fopen(path, "w");
+        if (!out || !PEM_write_X509(out, x))
+                bad = 1;
+        if (out && fclose(out) != 0)
+                bad = 1;
+        if (bad)
+                fprintf(stderr, "benchgen: cannot write %s\n", path);
+        X509_free(x);
+        return bad;
+}
+
+/* The certificates tests/bench hands to `openssl verify`: the same bytes
+ * the directory serves, one file each, as openssl verify reads them. */
+static int cmd_pem(const char *ldif, const char *outdir)
+{
+        struct pem_files f = { .outdir = outdir };
+
+        return ldif_certs(ldif, pem_one, &f);
+}
+
+/* ---- floor: what OpenSSL itself needs per certificate ----------------- */
+
+struct floor {
+        unsigned char **der;
+        int *len;
+        size_t n, cap;
+        EVP_PKEY_CTX *verify;           /* the issuer's key, set up once */
+        EVP_MD *sha256;
+        atomic_size_t verified, decoded;
+};
+
+static int floor_keep(void *arg, const unsigned char *der, int len)
+{
+        struct floor *f = arg;
+
+        if (f->n == f->cap) {
+                size_t cap = f->cap ? 2 * f->cap : 1024;
+                unsigned char **d = realloc(f->der, cap * sizeof(*d));
+                int *l = d ? realloc(f->len, cap * sizeof(*l)) : NULL;
+
+                if (d)
+                        f->der = d;
+                if (!l)
+                        return fprintf(stderr, "benchgen: out of memory\n");
+                f->len = l;
+                f->cap = cap;
+        }
+        if (!(f->der[f->n] = malloc((size_t)len)))
+                return fprintf(stderr, "benchgen: out of memory\n");
+        memcpy(f->der[f->n], der, (size_t)len);
+        f->len[f->n++] = len;
+        return 0;
+}
+
+/* The least a verdict takes of OpenSSL for certificate i: decoding (as
+ * smimewatch decodes), the extension cache, the signature checked by a
+ * key context set up once (as smimewatch's memo does), the SHA-256
+ * fingerprint of the bytes. */
+static void floor_one(void *arg, size_t i)
+{
+        struct floor *f = arg;
+        const unsigned char *der = f->der[i], *p = der, *tbs;
+        unsigned char md[EVP_MAX_MD_SIZE], fp[EVP_MAX_MD_SIZE];
+        X509 *x = pki_d2i_x509(&p, f->len[i]);
+        const ASN1_BIT_STRING *sig;
+        EVP_PKEY_CTX *c = NULL;
+        unsigned md_len = 0;
+        int tag, cls;
+        long len;
+
+        if (!x)
+                return;
+        atomic_fetch_add(&f->decoded, 1);
+        X509_check_ca(x);
+        X509_get0_signature(&sig, NULL, x);
+        /* Certificate ::= SEQUENCE { tbsCertificate, ... } */
+        p = der;
+        if (!(ASN1_get_object(&p, &len, &tag, &cls, f->len[i]) & 0x80) && (tbs = p) &&
+            !(ASN1_get_object(&p, &len, &tag, &cls, f->len[i] - (p - der)) & 0x80) &&
+            len <= f->len[i] - (p - der) &&
+            EVP_Digest(tbs, (size_t)(p - tbs) + (size_t)len, md, &md_len, f->sha256, NULL) &&
+            (c = EVP_PKEY_CTX_dup(f->verify)) &&
+            EVP_PKEY_verify(c, sig->data, (size_t)sig->length, md, md_len) == 1 &&
+            EVP_Digest(der, (size_t)f->len[i], fp, NULL, f->sha256, NULL))
+                atomic_fetch_add(&f->verified, 1);
+        EVP_PKEY_CTX_free(c);
+        X509_free(x);
+        ERR_clear_error();
+}
+
+static double seconds(struct timeval t)
+{
+        return (double)t.tv_sec + (double)t.tv_usec / 1e6;
+}
+
+/* The certificates of LDIF through floor_one() on as many threads as
+ * smimewatch takes, timed apart from reading them: "wall user sys maxrss"
+ * (seconds, KiB) on stdout, as tests/bench's /usr/bin/time writes it, and
+ * how many were decoded and verified on stderr. */
+static int cmd_floor(const char *ldif, const char *issuer)
+{
+        struct floor f = { .verified = 0, .decoded = 0 };
+        FILE *in = fopen(issuer, "r");
+        X509 *ca = in ? PEM_read_X509(in, NULL, NULL, NULL) : NULL;
+        struct timespec t0, t1;
+        struct rusage r0, r1;
+        int bad;
+
+        if (in)
+                fclose(in);
+        f.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+        f.verify = ca ? EVP_PKEY_CTX_new_from_pkey(NULL, X509_get0_pubkey(ca), NULL) : NULL;
+        if (!f.sha256 || !f.verify || EVP_PKEY_verify_init(f.verify) <= 0 ||
+            EVP_PKEY_CTX_set_rsa_padding(f.verify, RSA_PKCS1_PADDING) <= 0 ||
+            EVP_PKEY_CTX_set_signature_md(f.verify, f.sha256) <= 0) {
+                fprintf(stderr, "benchgen: %s: no RSA issuer certificate\n", issuer);
+                bad = 1;
+        } else {
+                bad = ldif_certs(ldif, floor_keep, &f);
+        }
+        if (!bad) {
+                getrusage(RUSAGE_SELF, &r0);
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                util_parallel(f.n, util_cpus(UTIL_MAX_THREADS), floor_one, &f);
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                getrusage(RUSAGE_SELF, &r1);
+                printf("%.2f %.2f %.2f %ld\n",
+                       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                       seconds(r1.ru_utime) - seconds(r0.ru_utime),
+                       seconds(r1.ru_stime) - seconds(r0.ru_stime), r1.ru_maxrss);
+                fprintf(stderr, "benchgen: floor: %zu certificates, %zu decoded, %zu verified\n", f.n,
+                        (size_t)f.decoded, (size_t)f.verified);
+                bad = f.decoded != f.n;
+        }
+        for (size_t i = 0; i < f.n; i++)
+                free(f.der[i]);
+        free(f.der);
+        free(f.len);
+        EVP_PKEY_CTX_free(f.verify);
+        EVP_MD_free(f.sha256);
+        X509_free(ca);
         return bad ? 1 : 0;
 }
 
@@ -213,6 +375,8 @@ int main(int argc, char **argv)
         }
         if (strcmp(cmd, "pem") == 0 && argc == 4)
                 return cmd_pem(argv[2], argv[3]);
+        if (strcmp(cmd, "floor") == 0 && argc == 4)
+                return cmd_floor(argv[2], argv[3]);
         if (strcmp(cmd, "check") == 0 && argc == 4)
                 return cmd_check(number(argv[2]), argv[3]);
         fprintf(stderr, "usage: see the comment at the top of tests/benchgen.c\n");
