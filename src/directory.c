@@ -451,14 +451,14 @@ static bool password_in_clear(const struct cfg_directory *c, enum transport t)
         return c->bind_dn && t == T_LDAP && !c->starttls;
 }
 
-/* The largest message liblber takes; and a read-ahead buffer under TLS
- * and libldap: without it liblber reads each message in two read() calls
- * (its header, then the rest), with it one read() takes what has come, as
- * many answers as there are. libldap asks its layers whether data is
- * buffered before it waits on the socket. */
+/* The connection's liblber settings: the largest message it takes, and a
+ * read-ahead buffer under TLS and libldap: without it liblber reads each
+ * message in two read() calls (its header, then the rest), with it one
+ * read() takes what has come, as many answers as there are. libldap asks
+ * its layers whether data is buffered before it waits on the socket. */
 #define DIR_READAHEAD (64u * 1024u)
 
-static void limit_pdu(struct dir *d)
+static void tune_sockbuf(struct dir *d)
 {
         ber_len_t max = DIR_MAX_PDU, ahead = DIR_READAHEAD;
         Sockbuf *sb = NULL;
@@ -488,7 +488,7 @@ static int connect_ldapi(struct dir *d, const struct cfg_directory *c, const cha
         rc = ldap_connect(d->ld);
         if (rc != LDAP_SUCCESS)
                 return fail(d, rc, false, "cannot connect", why);
-        limit_pdu(d);
+        tune_sockbuf(d);
         return 0;
 }
 
@@ -510,7 +510,7 @@ static int connect_uri(struct dir *d, const struct cfg_directory *c, const char 
                 d->ld = NULL;
                 return fail(d, rc, false, "cannot set up libldap", why);
         }
-        limit_pdu(d);
+        tune_sockbuf(d);
         r = set_options(d, c, t == T_LDAPS || c->starttls);
         if (r == -EPROTO && c->tls_ca_file) {
                 append(why, "cannot set up TLS with tls_ca_file '%s'", c->tls_ca_file);
