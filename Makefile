@@ -16,10 +16,20 @@ CC        ?= cc
 CFLAGS    ?= -O2 -g
 WARNINGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 PKGS      := openssl ldap libsystemd jansson
+# The allocator: jemalloc (see src/cycle.c), or glibc's with MALLOC=glibc.
+# The sanitizers bring their own.
+MALLOC    ?= jemalloc
+ifneq ($(SANFLAGS),)
+MALLOC    := glibc
+endif
+ifeq ($(MALLOC),jemalloc)
+PKGS      += jemalloc
+MALLOC_CFLAGS := -DSW_JEMALLOC
+endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
-ALL_CFLAGS = -std=c11 -pthread -D_GNU_SOURCE -DSMIMEWATCH_VERSION='"$(VERSION)"' -Iinclude \
+ALL_CFLAGS = -std=c11 -pthread -D_GNU_SOURCE -DSMIMEWATCH_VERSION='"$(VERSION)"' -Iinclude $(MALLOC_CFLAGS) \
              $(WARNINGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) -pthread
 

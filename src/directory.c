@@ -59,6 +59,11 @@
 /* Searches outstanding at once. OpenLDAP closes an anonymous connection
  * with more than 100 pending requests (conn_max_pending). */
 #define DIR_WINDOW 64
+/* Searches are sent this many at a time once as many answers are in,
+ * corked (TCP_CORK): they leave in a few segments and the server wakes up
+ * once for them, not once per search (a write, a segment and a wake-up
+ * each). */
+#define DIR_BATCH (DIR_WINDOW / 2)
 /* Largest message accepted from the server: one entry with every value at
  * its limit fits many times over; anything bigger ends the connection
  * before libldap buffers it. */
@@ -77,6 +82,7 @@ struct dir {
         ldap_conncb conncb;             /* libldap keeps a pointer to it: lives as long as ld */
         bool sealed;                    /* connected and bound: no further connections */
         bool broken;                    /* the connection failed during a lookup */
+        bool tcp;                       /* ldap:// or ldaps://, not ldapi:// */
         char *uri;
         char *base;
         char *filter;
@@ -499,6 +505,7 @@ static int connect_uri(struct dir *d, const struct cfg_directory *c, const char 
         bool fired;
         int fd = -1, rc, r;
 
+        d->tcp = t != T_LDAPI;
         if (t == T_LDAPI)
                 return connect_ldapi(d, c, uri, why);
         r = connect_tcp(d, host, port, &fd, why);
@@ -856,6 +863,16 @@ static int incident(struct lookup *l, int error, const char *fmt, ...)
         va_end(ap);
         l->incident_error = error;
         return -EPIPE;
+}
+
+/* Holds back (on) or lets go of what is written to a TCP connection;
+ * nothing on a local socket. */
+static void cork(struct dir *d, int on)
+{
+        int fd = -1;
+
+        if (d->tcp && ldap_get_option(d->ld, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS && fd >= 0)
+                (void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
 }
 
 /* Sends the search for addresses[i] into a free slot. A bad search fails
@@ -1221,11 +1238,13 @@ int dir_lookup_each(struct dir *d, const char *const *addresses, size_t n,
                 if (l->next_suspect < l->n_suspects) {
                         if (l->n_active == 0)
                                 r = send_search(l, l->suspects[l->next_suspect++], true);
-                } else {
+                } else if (l->next < n && l->n_active <= DIR_WINDOW - DIR_BATCH) {
+                        cork(d, 1);
                         while (r == 0 && l->next < n && l->n_active < DIR_WINDOW) {
                                 l->next++;
                                 r = send_search(l, l->next - 1, false);
                         }
+                        cork(d, 0);
                 }
                 if (r == 0 && l->n_active > 0)
                         r = receive(l, reason);

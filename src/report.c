@@ -328,14 +328,51 @@ static json_t *smtp_json(const struct smtp_result *s)
                          "min_message_size", (json_int_t)s->minimum, "reason", jstr(s->reason));
 }
 
+/* Text made by json_dump_callback(), every line indented by four spaces
+ * more: the first, and each after a newline (strings hold no raw
+ * newline). jansson hands over a token at a time. */
+struct indented {
+        char *text;
+        size_t len, cap;
+};
+
+static int indented_add(const char *buf, size_t size, void *arg)
+{
+        struct indented *t = arg;
+
+        /* Room for the worst case, a newline each, and the final NUL. */
+        if (size > (SIZE_MAX - 1 - t->len) / 5)
+                return -1;
+        if (t->len + 5 * size + 1 > t->cap) {
+                size_t cap = t->cap ? t->cap : 4096;
+                char *p;
+
+                while (cap < t->len + 5 * size + 1)
+                        cap *= 2;
+                if (!(p = realloc(t->text, cap)))
+                        return -1;
+                t->text = p;
+                t->cap = cap;
+        }
+        for (size_t k = 0; k < size; k++) {
+                t->text[t->len++] = buf[k];
+                if (buf[k] == '\n') {
+                        memcpy(t->text + t->len, "    ", 4);
+                        t->len += 4;
+                }
+        }
+        t->text[t->len] = 0;
+        return 0;
+}
+
 /* A mailbox's object as text, as json_dumpf() of the whole document
  * indents it inside the "mailboxes" array, two levels deep: NULL when out
- * of memory. Strings hold no raw newline. */
+ * of memory. */
 static char *mailbox_text(const struct cycle_result *c, size_t i)
 {
         json_t *m = mailbox_json(&c->mailboxes[i]);
-        char *s, *out, *q;
-        size_t lines = 1, len;
+        struct indented t = { .text = NULL };
+        int r;
 
         /* Where it came from, when discovery added to the configuration. */
         if (m && c->set.discovery && c->set.n == c->n_mailboxes &&
@@ -343,31 +380,15 @@ static char *mailbox_text(const struct cycle_result *c, size_t i)
                 json_decref(m);
                 m = NULL;
         }
-        s = m ? json_dumps(m, JSON_FLAGS) : NULL;
+        r = m ? indented_add("    ", 4, &t) : -1;
+        if (r == 0)
+                r = json_dump_callback(m, indented_add, &t, JSON_FLAGS);
         json_decref(m);
-        if (!s)
+        if (r < 0) {
+                free(t.text);
                 return NULL;
-        len = strlen(s);
-        for (const char *p = s; (p = memchr(p, '\n', len - (size_t)(p - s))); p++)
-                lines++;
-        out = malloc(len + 4 * lines + 1);
-        q = out;
-        /* Each line, the first and those after a newline, indented. */
-        for (const char *p = s; out;) {
-                const char *nl = memchr(p, '\n', len - (size_t)(p - s));
-                size_t n = nl ? (size_t)(nl - p) + 1 : len - (size_t)(p - s);
-
-                memcpy(q, "    ", 4);
-                memcpy(q + 4, p, n);
-                q += 4 + n;
-                if (!nl)
-                        break;
-                p = nl + 1;
         }
-        if (out)
-                *q = 0;
-        free(s);
-        return out;
+        return t.text;
 }
 
 /* Mailboxes are made into text on every CPU, JSON_BATCH at a time (for a
