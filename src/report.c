@@ -339,9 +339,11 @@ struct indented {
 static int indented_add(const char *buf, size_t size, void *arg)
 {
         struct indented *t = arg;
+        char *o;
 
-        /* Room for the worst case, a newline each, and the final NUL. */
-        if (size > (SIZE_MAX - 1 - t->len) / 5)
+        /* Room for the worst case, a newline each, and the final NUL (a
+         * mailbox's text is far below the limit). */
+        if (size > SIZE_MAX / 16 || t->len > SIZE_MAX / 2)
                 return -1;
         if (t->len + 5 * size + 1 > t->cap) {
                 size_t cap = t->cap ? t->cap : 4096;
@@ -354,14 +356,16 @@ static int indented_add(const char *buf, size_t size, void *arg)
                 t->text = p;
                 t->cap = cap;
         }
+        o = t->text + t->len;
         for (size_t k = 0; k < size; k++) {
-                t->text[t->len++] = buf[k];
+                *o++ = buf[k];
                 if (buf[k] == '\n') {
-                        memcpy(t->text + t->len, "    ", 4);
-                        t->len += 4;
+                        memcpy(o, "    ", 4);
+                        o += 4;
                 }
         }
-        t->text[t->len] = 0;
+        *o = 0;
+        t->len = (size_t)(o - t->text);
         return 0;
 }
 
