@@ -1494,7 +1494,8 @@ static void soak_change(FILE *f, size_t c, const char *dn, const char *b64, cons
 /* SMIMEWATCH_SOAK_CHECKS checks (SIGUSR1: check now) of a service whose
  * directory changes before each. make soak runs it twice. In the plain
  * build, RSS must stay flat after a warm-up of 50 checks (the service gives
- * freed memory back with malloc_trim() after each check). In the sanitizer
+ * freed memory back after each check: jemalloc's arenas purged, or
+ * malloc_trim() when built with MALLOC=glibc). In the sanitizer
  * build, LeakSanitizer ends the service with an error at exit on any leak;
  * its RSS is printed but not judged: ASan's allocator keeps freed blocks in
  * its quarantine (up to quarantine_size_mb, filling at the rate the
