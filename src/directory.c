@@ -62,8 +62,9 @@
 /* Searches are sent this many at a time once as many answers are in,
  * corked (TCP_CORK): they leave in a few segments and the server wakes up
  * once for them, not once per search (a write, a segment and a wake-up
- * each). */
-#define DIR_BATCH (DIR_WINDOW / 2)
+ * each). A quarter of the window keeps at least 48 searches open for a
+ * distant server; half of it measured no cheaper. */
+#define DIR_BATCH (DIR_WINDOW / 4)
 /* Largest message accepted from the server: one entry with every value at
  * its limit fits many times over; anything bigger ends the connection
  * before libldap buffers it. */

@@ -6,6 +6,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -341,9 +342,10 @@ static int indented_add(const char *buf, size_t size, void *arg)
         struct indented *t = arg;
         char *o;
 
-        /* Room for the worst case, a newline each, and the final NUL (a
-         * mailbox's text is far below the limit). */
-        if (size > SIZE_MAX / 16 || t->len > SIZE_MAX / 2)
+        /* Room for the worst case, a newline each, and the final NUL; the
+         * bounds (far above a mailbox's text) keep the doubling below from
+         * overflowing. */
+        if (size > SIZE_MAX / 64 || t->len > SIZE_MAX / 4)
                 return -1;
         if (t->len + 5 * size + 1 > t->cap) {
                 size_t cap = t->cap ? t->cap : 4096;
