@@ -20,7 +20,10 @@ PKGS      := openssl ldap libsystemd jansson
 # The sanitizers bring their own.
 MALLOC    ?= jemalloc
 ifneq ($(SANFLAGS),)
-MALLOC    := glibc
+override MALLOC := glibc
+endif
+ifeq ($(filter $(MALLOC),jemalloc glibc),)
+$(error MALLOC=$(MALLOC): the allocator is jemalloc or glibc)
 endif
 ifeq ($(MALLOC),jemalloc)
 PKGS      += jemalloc

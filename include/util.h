@@ -102,6 +102,9 @@ struct util_buf {
 };
 
 void util_buf_add(struct util_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Room for n more bytes and a NUL at b->s + b->len (the caller writes
+ * them and advances b->len), or NULL once out of memory. */
+char *util_buf_room(struct util_buf *b, size_t n);
 /* Adds item, after sep unless b is still empty. */
 void util_buf_item(struct util_buf *b, const char *sep, const char *item);
 /* The string ("" when nothing was added; caller frees), or NULL when out

@@ -45,7 +45,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +54,8 @@
 #include <openssl/x509v3.h>
 #ifdef SW_JEMALLOC
 #include <jemalloc/jemalloc.h>
+#define SW_STR(x) #x
+#define SW_XSTR(x) SW_STR(x)
 #endif
 
 #include "config.h"
@@ -849,10 +850,7 @@ void cycle_release_memory(void)
 {
         /* Every arena, the helpers' too: free() keeps what it can reuse. */
 #ifdef SW_JEMALLOC
-        char purge[64];
-
-        snprintf(purge, sizeof(purge), "arena.%u.purge", (unsigned)MALLCTL_ARENAS_ALL);
-        (void)mallctl(purge, NULL, NULL, NULL, 0);
+        (void)mallctl("arena." SW_XSTR(MALLCTL_ARENAS_ALL) ".purge", NULL, NULL, NULL, 0);
 #else
         malloc_trim(0);
 #endif

@@ -329,36 +329,17 @@ static json_t *smtp_json(const struct smtp_result *s)
                          "min_message_size", (json_int_t)s->minimum, "reason", jstr(s->reason));
 }
 
-/* Text made by json_dump_callback(), every line indented by four spaces
- * more: the first, and each after a newline (strings hold no raw
- * newline). jansson hands over a token at a time. */
-struct indented {
-        char *text;
-        size_t len, cap;
-};
-
+/* json_dump_callback()'s output into a util_buf, every line indented by
+ * four spaces more: each after a newline (strings hold no raw newline).
+ * jansson hands over a token at a time. */
 static int indented_add(const char *buf, size_t size, void *arg)
 {
-        struct indented *t = arg;
-        char *o;
+        struct util_buf *b = arg;
+        /* Room for the worst case, a newline each. */
+        char *o = size <= SIZE_MAX / 5 ? util_buf_room(b, 5 * size) : NULL;
 
-        /* Room for the worst case, a newline each, and the final NUL; the
-         * bounds (far above a mailbox's text) keep the doubling below from
-         * overflowing. */
-        if (size > SIZE_MAX / 64 || t->len > SIZE_MAX / 4)
+        if (!o)
                 return -1;
-        if (t->len + 5 * size + 1 > t->cap) {
-                size_t cap = t->cap ? t->cap : 4096;
-                char *p;
-
-                while (cap < t->len + 5 * size + 1)
-                        cap *= 2;
-                if (!(p = realloc(t->text, cap)))
-                        return -1;
-                t->text = p;
-                t->cap = cap;
-        }
-        o = t->text + t->len;
         for (size_t k = 0; k < size; k++) {
                 *o++ = buf[k];
                 if (buf[k] == '\n') {
@@ -367,7 +348,7 @@ static int indented_add(const char *buf, size_t size, void *arg)
                 }
         }
         *o = 0;
-        t->len = (size_t)(o - t->text);
+        b->len = (size_t)(o - b->s);
         return 0;
 }
 
@@ -377,8 +358,7 @@ static int indented_add(const char *buf, size_t size, void *arg)
 static char *mailbox_text(const struct cycle_result *c, size_t i)
 {
         json_t *m = mailbox_json(&c->mailboxes[i]);
-        struct indented t = { .text = NULL };
-        int r;
+        struct util_buf b = { .s = NULL };
 
         /* Where it came from, when discovery added to the configuration. */
         if (m && c->set.discovery && c->set.n == c->n_mailboxes &&
@@ -386,15 +366,14 @@ static char *mailbox_text(const struct cycle_result *c, size_t i)
                 json_decref(m);
                 m = NULL;
         }
-        r = m ? indented_add("    ", 4, &t) : -1;
-        if (r == 0)
-                r = json_dump_callback(m, indented_add, &t, JSON_FLAGS);
-        json_decref(m);
-        if (r < 0) {
-                free(t.text);
+        if (!m)
                 return NULL;
-        }
-        return t.text;
+        /* About the size of a mailbox with two certificates, in one go. */
+        if (!util_buf_room(&b, 2048) || indented_add("    ", 4, &b) < 0 ||
+            json_dump_callback(m, indented_add, &b, JSON_FLAGS) < 0)
+                b.oom = true;
+        json_decref(m);
+        return util_buf_take(&b);
 }
 
 /* Mailboxes are made into text on every CPU, JSON_BATCH at a time (for a

@@ -473,9 +473,33 @@ char *util_vformat(const char *fmt, va_list ap)
         return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
 }
 
+char *util_buf_room(struct util_buf *b, size_t n)
+{
+        if (b->oom)
+                return NULL;
+        /* Far beyond any string built here; keeps the doubling in range. */
+        if (n > SIZE_MAX / 4 - b->len) {
+                b->oom = true;
+                return NULL;
+        }
+        if (b->len + n + 1 > b->cap) {
+                size_t cap = (b->len + n + 1) * 2;
+                char *s = realloc(b->s, cap);
+
+                if (!s) {
+                        b->oom = true;
+                        return NULL;
+                }
+                b->s = s;
+                b->cap = cap;
+        }
+        return b->s + b->len;
+}
+
 void util_buf_add(struct util_buf *b, const char *fmt, ...)
 {
         va_list ap;
+        char *at;
         int n;
 
         if (b->oom)
@@ -483,19 +507,14 @@ void util_buf_add(struct util_buf *b, const char *fmt, ...)
         va_start(ap, fmt);
         n = vsnprintf(NULL, 0, fmt, ap);
         va_end(ap);
-        if (n < 0 || b->len + (size_t)n + 1 > b->cap) {
-                size_t cap = n < 0 ? 0 : (b->len + (size_t)n + 1) * 2;
-                char *s = cap ? realloc(b->s, cap) : NULL;
-
-                if (!s) {
-                        b->oom = true;
-                        return;
-                }
-                b->s = s;
-                b->cap = cap;
+        if (n < 0) {
+                b->oom = true;
+                return;
         }
+        if (!(at = util_buf_room(b, (size_t)n)))
+                return;
         va_start(ap, fmt);
-        vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+        vsnprintf(at, (size_t)n + 1, fmt, ap);
         va_end(ap);
         b->len += (size_t)n;
 }

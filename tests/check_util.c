@@ -120,6 +120,24 @@ START_TEST(sanitize)
                 ck_assert_uint_eq(strlen(s), 300 * 4 + 299 * 2 + 11);
                 ck_assert_str_eq(s + strlen(s) - 17, ", item and 7 more");
                 free(s);
+                /* Written in place: room, bytes, the length advanced. */
+                for (int i = 0; i < 1000; i++) {
+                        char *at = util_buf_room(&b, 3);
+
+                        ck_assert_ptr_nonnull(at);
+                        memcpy(at, "abc", 4);
+                        b.len += 3;
+                }
+                util_buf_add(&b, "%s", "!");
+                s = util_buf_take(&b);
+                ck_assert_uint_eq(strlen(s), 3001);
+                ck_assert_str_eq(s + 2994, "abcabc!");
+                free(s);
+                /* A size no string could have: out of memory, and stays so. */
+                util_buf_add(&b, "x");
+                ck_assert_ptr_null(util_buf_room(&b, SIZE_MAX - 1));
+                util_buf_add(&b, "y");
+                ck_assert_ptr_null(util_buf_take(&b));
         }
         s = util_sanitize("abcdef", 6, 3);
         ck_assert_str_eq(s, "abc...");
